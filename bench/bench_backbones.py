@@ -11,8 +11,9 @@ Each (model, B, dtype) runs in a fresh subprocess so that its peak memory is its
 minus the memory held after the model was built, i.e. what the activations and gradients of one step cost.
 On CUDA each model also runs under bf16 autocast.
 """
-import argparse, json, os, resource, subprocess, sys, time
+import argparse, json, os, sys, time
 from contextlib import nullcontext
+from common import current_rss_mb, peak_rss_mb, median_time, run_worker as _run
 
 MODELS = ['dit_small', 'uvit_small', 'dit_mnist', 'uvit_mnist']
 
@@ -23,17 +24,6 @@ def build(name):
     presets = DIT_PRESETS | UVIT_PRESETS
     if name not in presets: raise SystemExit(f"unknown model {name!r}; expected one of {', '.join(presets)}")
     return presets[name]()
-
-def current_rss_mb():
-    "Resident set size of this process now, in MiB (Linux), else its peak so far."
-    try:
-        with open('/proc/self/statm') as f: return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
-    except OSError: return peak_rss_mb()
-
-def peak_rss_mb():
-    "Peak resident set size of this process so far, in MiB."
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == 'darwin' else r / 2**10  # bytes on macOS, KiB on Linux
 
 def measure(name, B, dtype, device, warmup, repeats, threads):
     "Time `repeats` forward+backward steps of preset `name` at batch `B`; return one result row."
@@ -57,23 +47,15 @@ def measure(name, B, dtype, device, warmup, repeats, threads):
         F.cross_entropy(logits.reshape(-1, io.S), x.reshape(-1)).backward()
         model.zero_grad(set_to_none=True)
 
-    for _ in range(warmup): step()
-    times = []
-    for _ in range(repeats):
-        sync(); t0 = time.perf_counter(); step(); sync(); times.append(time.perf_counter() - t0)
-    dt = sorted(times)[len(times) // 2]  # the median step: robust to a busy machine
+    dt = median_time(step, warmup, repeats, sync)  # the median step: robust to a busy machine
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if cuda else peak_rss_mb()
     return dict(model=name, params_M=num_params(model) / 1e6, B=B, dtype=dtype, device=str(device),
                 threads=torch.get_num_threads(), ms=dt * 1e3, img_s=B / dt, peak_MB=peak, delta_MB=peak - base)
 
 def run_worker(args, name, B, dtype):
     "Run one measurement in a fresh Python process; return its row (or None when it failed)."
-    cmd = [sys.executable, os.path.abspath(__file__), '--worker', name, str(B), dtype, '--warmup', str(args.warmup),
-           '--repeats', str(args.repeats), '--threads', str(args.threads)] + (['--device', args.device] if args.device else [])
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode:
-        print(f'{name} B={B} {dtype}: failed\n{p.stderr[-2000:]}', file=sys.stderr); return None
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return _run(__file__, [name, B, dtype], ['--warmup', args.warmup, '--repeats', args.repeats, '--threads', args.threads]
+                + (['--device', args.device] if args.device else []))
 
 HEADER = f"{'model':11s} {'params':>8s} {'B':>4s} {'dtype':>5s} {'device':>6s} {'thr':>3s} {'ms/step':>9s} {'img/s':>8s} {'peak MB':>9s} {'delta MB':>9s}"
 
