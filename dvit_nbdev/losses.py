@@ -51,11 +51,15 @@ def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
     return _reverse_rates(logits.reshape(*xf.shape, rate.S), xf, kernel, eps_ratio)
 
 # %% ../nbs/03_losses.ipynb #00135002
+def _cond_reverse_rates(x0, x, kernel, eps_ratio):
+    "Rates of the reverse chain given x0, (B, D, S): R(s, x^d) P(x0^d, s) / P(x0^d, x^d), zero where s = x^d."
+    rows0 = kernel.rows(x0)  # (B, D, S): P(x0^d, s)
+    rt = kernel.rate_cols(x) * rows0 / (rows0.gather(-1, x[..., None]) + eps_ratio)
+    return rt.scatter(-1, x[..., None], 0.)
+
 def _sig_term(rr_t, x0, xt, kernel, eps_ratio):
     "The Rao-Blackwellised second term at x~ (B,): rr_t (B, D, S) are the reverse rates at x~."
-    rows0 = kernel.rows(x0)  # (B, D, S): P(x0^d, s)
-    v = kernel.rate_cols(xt) * rows0 / (rows0.gather(-1, xt[..., None]) + eps_ratio)
-    v = v.scatter(-1, xt[..., None], 0.)  # (B, D, S): weight of the pre-jump state x~^{d<-s}
+    v = _cond_reverse_rates(x0, xt, kernel, eps_ratio)  # (B, D, S): weight of the pre-jump state x~^{d<-s}
     z = kernel.exit_rates()  # (B, S)
     z_t = z.gather(1, xt)  # (B, D)
     Z_pre = z_t.sum(1)[:, None, None] - z_t[..., None] + z[:, None, :]  # (B, D, S)
@@ -68,9 +72,7 @@ def _sig_term(rr_t, x0, xt, kernel, eps_ratio):
 # %% ../nbs/03_losses.ipynb #b86487c3
 def _const_term(x0, x, kernel, eps_ratio):
     "The theta-free part of the KL integrand at x (B,): sum of R~ (log R~ - 1) over the neighbours of x."
-    rows0 = kernel.rows(x0)
-    Rt = kernel.rate_cols(x) * rows0 / (rows0.gather(-1, x[..., None]) + eps_ratio)
-    Rt = Rt.scatter(-1, x[..., None], 0.)
+    Rt = _cond_reverse_rates(x0, x, kernel, eps_ratio)
     return torch.special.xlogy(Rt, Rt).sum((1, 2)) - Rt.sum((1, 2))
 
 # %% ../nbs/03_losses.ipynb #6542daf8

@@ -14,7 +14,7 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images
 from .rates import Rate
 from .forward import flat_states, batch_times
-from .losses import denoise, ct_elbo_terms, check_finite, _reverse_rates
+from .losses import denoise, ct_elbo_terms, check_finite, _reverse_rates, _cond_reverse_rates
 from .data import load_mnist, load_sklearn_digits, dataset_info
 
 # %% auto #0
@@ -63,12 +63,6 @@ def recon_nll(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     return F.cross_entropy(logits.float().transpose(1, 2), x0f, reduction='none').sum(1)
 
 # %% ../nbs/09_metrics.ipynb #e80d5ed0
-def _cond_reverse_rates(x0, x, kernel, eps_ratio):
-    "Rates of the reverse chain given x0, (B, D, S): R(s, x^d) P(x0^d, s) / P(x0^d, x^d), zero where s = x^d."
-    rows0 = kernel.rows(x0)  # (B, D, S): P(x0^d, s)
-    rt = kernel.rate_cols(x) * rows0 / (rows0.gather(-1, x[..., None]) + eps_ratio)
-    return rt.scatter(-1, x[..., None], 0.)
-
 def _kl_terms(rt, rr):
     "Elementwise rr - rt + rt log(rt / rr) >= 0 as rt phi(rr / rt), phi(r) = r - 1 - log r; rr where rt = 0."
     pos = rt > 0
