@@ -283,19 +283,24 @@ def train_classifier(images:torch.Tensor, # training images (N, 1, size, size) i
                      shift:int=0, # random shifts of up to this many pixels (augmentation)
                      stride:int=2, # of the classifier's first convolution, see `DigitClassifier`
                      seed:int=0, # seed of the weights, batches, shifts and dropout
+                     threads:int|None=1, # CPU threads while training (a fixed count gives the same weights everywhere); None: leave torch's setting
                      device='cpu', # where to train
                     ) -> DigitClassifier:
     "Train a `DigitClassifier` deterministically; return it in evaluation mode."
     check_unit_images(images, images.shape[-1])
     if batch_size > len(images): raise ValueError(f"batch_size={batch_size} is more than the {len(images)} training images")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be an int >= 1 or None, got {threads!r}")
     device, det, warn = torch.device(device), torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    n_threads = torch.get_num_threads()
     torch.use_deterministic_algorithms(True, warn_only=True)
+    if threads is not None: torch.set_num_threads(threads)
     try:
         with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
             torch.manual_seed(seed)
             clf = DigitClassifier(images.shape[-1], stride).to(device)
             return _fit(clf, images.to(device), labels.to(device), epochs, batch_size, lr, shift, torch.Generator().manual_seed(seed))
-    finally: torch.use_deterministic_algorithms(det, warn_only=warn)
+    finally: torch.use_deterministic_algorithms(det, warn_only=warn); torch.set_num_threads(n_threads)
 
 def predict(clf:DigitClassifier, # a trained classifier
             images:torch.Tensor, # images (N, 1, size, size) in [0, 1]
@@ -314,15 +319,15 @@ def accuracy(clf:DigitClassifier, images:torch.Tensor, labels:torch.Tensor) -> f
 
 # %% ../nbs/09_metrics.ipynb #926cda7c
 CLASSIFIER_RECIPES = {  # the architecture and training run of each classifier; changing one retrains the cached weights
-    'mnist': dict(stride=2, epochs=1., batch_size=128, lr=3e-3, shift=0, seed=0),
-    'digits': dict(stride=1, epochs=40., batch_size=64, lr=3e-3, shift=1, seed=0),
+    'mnist': dict(stride=2, epochs=1., batch_size=128, lr=3e-3, shift=0, seed=0, threads=1),
+    'digits': dict(stride=1, epochs=40., batch_size=64, lr=3e-3, shift=1, seed=0, threads=1),
 }
 
 def _train_recipe(name, root, device):
     "Train the classifier of `name` by its recipe; return it and a dict of facts about the run."
     recipe, t0 = CLASSIFIER_RECIPES[name], time.perf_counter()
     clf = train_classifier(*real_data(name, True, root), device=device, **recipe)
-    info = dict(recipe=recipe, train_seconds=time.perf_counter() - t0, threads=torch.get_num_threads(), torch=str(torch.__version__))
+    info = dict(recipe=recipe, train_seconds=time.perf_counter() - t0, threads=recipe['threads'], torch=str(torch.__version__))
     return clf, dict(info, test_accuracy=accuracy(clf, *real_data(name, False, root)))
 
 def get_classifier(name:str='mnist', # 'mnist' or 'digits'
@@ -386,12 +391,14 @@ def _set_stats(metric, stats, real=True):
     setattr(metric, f'{which}_features_num_samples', stats['n'].clone())
 
 def _train_stats(name, clf, train_images, cache):
-    "Training-set feature sums for `clf`: from the cache when they match its weights, else computed and cached."
+    "Training-set feature sums and per-feature maxima for `clf`: cached when they match its weights, else computed and cached."
     path, tag = cache_dir(cache) / f'{name}_fid_train_stats.pt', _weights_hash(clf)
     if path.is_file():
-        st = torch.load(path, weights_only=True)
-        if st.get('classifier') == tag: return st
-    st = dict(feature_stats(predict(clf, train_images)[0]), classifier=tag)
+        try: st = torch.load(path, weights_only=True)
+        except Exception: st = {}  # an unreadable cache file is recomputed
+        if st.get('classifier') == tag and 'max' in st: return st
+    feats = predict(clf, train_images)[0]
+    st = dict(feature_stats(feats), max=feats.double().max(0).values, classifier=tag)
     atomic_save(st, path)
     return st
 
