@@ -1,0 +1,154 @@
+"""Docs check: render every processed page (`_proc/*.ipynb`, written by `nbdev_proc_nbs`) to HTML offline and fail on
+what a reader of the docs site would trip over.
+
+Checks, each reported as `page: what (where)`:
+- an API entry documented as "Call self as a function" (a callable object without its own docstring);
+- markdown link syntax inside an API entry's signature block (a backticked name in a parameter comment);
+- unbalanced emphasis in an API entry's docstring line (a `*` inside `*...*` starts or ends italics);
+- maths that KaTeX cannot render (every `$...$` and `$$...$$` of markdown cells and outputs, through KaTeX in Node),
+  and a stray `$` left in a paragraph;
+- an output an HTML page can only show as text: an image or animation repr such as `<IPython.core.display.Image object>`,
+  or an output whose only picture is a GIF (neither nbconvert nor Quarto shows image/gif outputs);
+- absolute paths of the build machine in outputs (/tmp/..., /work/..., /home/..., /root/...);
+- a page that lost all its figures (every page except those in NO_FIGURES must show at least one).
+
+Usage: `python tools/check_docs.py [--proc _proc] [--html DIR] [--katex DIR_WITH_node_modules]`.
+"""
+import argparse, json, re, shutil, subprocess, sys
+from pathlib import Path
+
+NO_FIGURES = {'index.ipynb'}  # pages with no figure by design
+PATH_RE = re.compile(r'(?<![\w.~-])/(?:tmp|work|home|root|Users|private/var)/[^\s\'"]*')
+TEXT_REPR_RE = re.compile(r'<(?:IPython\.core\.display\.\w+|matplotlib\.animation\.\w+|Figure size [^>]*) object>|<Figure size \d')
+SIG_RE = re.compile(r'```python\n(.*?)```', re.S)
+MATH_RE = re.compile(r'\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)', re.S)
+CODE_RE = re.compile(r'```.*?```|`[^`\n]*`', re.S)
+
+
+def _outputs(cell):
+    for o in cell.get('outputs', []): yield o
+
+
+def _text(o):
+    "All text of one output: stream text and every text-like representation."
+    d = o.get('data', {})
+    parts = [o.get('text', '')] + [d.get(k, '') for k in ('text/plain', 'text/markdown', 'text/html')]
+    return ''.join(''.join(p) if isinstance(p, list) else p for p in parts)
+
+
+def api_entries(nb):
+    "The markdown of every API entry (show_doc output) of a processed notebook."
+    for c in nb['cells']:
+        for o in _outputs(c):
+            md = o.get('data', {}).get('text/markdown', '')
+            md = ''.join(md) if isinstance(md, list) else md
+            if md.lstrip().startswith('---') and '###' in md: yield md
+
+
+def check_api(md):
+    "Problems of one API entry."
+    name = (re.search(r'^###\s+(.+)$', md, re.M) or [None, '?'])[1].strip()
+    if 'Call self as a function' in md: yield f'{name}: documented as "Call self as a function"'
+    for sig in SIG_RE.findall(md):
+        if re.search(r'\[[^\]\n]*\]\([^)\n]*\)', sig): yield f'{name}: markdown link inside the signature block'
+    rest = SIG_RE.sub('', md)
+    for line in rest.splitlines():
+        s = line.strip()
+        if s.startswith('*') and not s.startswith('**') and s.endswith('*'):
+            inner = CODE_RE.sub('', s[1:-1])
+            if '*' in inner.replace('\\*', ''): yield f'{name}: unbalanced emphasis in the docstring: {s[:80]}'
+
+
+def math_spans(nb):
+    "(where, tex, display) for every maths span of the markdown cells and markdown outputs, and stray dollars."
+    texts = [('cell', ''.join(c['source'])) for c in nb['cells'] if c['cell_type'] == 'markdown']
+    texts += [('output', md) for md in api_entries(nb)]
+    spans, stray = [], []
+    for where, t in texts:
+        t = CODE_RE.sub('', t)
+        for m in MATH_RE.finditer(t): spans.append((where, m.group(1) or m.group(2), m.group(1) is not None))
+        left = MATH_RE.sub('', t).replace('\\$', '')
+        for para in left.split('\n\n'):
+            if '$' in para: stray.append(para.strip()[:80])
+    return spans, stray
+
+
+KATEX_JS = r"""
+const katex = require('katex');
+const items = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = [];
+for (const [i, tex, display] of items) {
+  try { katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'ignore'}); }
+  catch (e) { out.push([i, String(e.message).split('\n')[0]]); }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def katex_errors(spans, katex_dir):
+    "KaTeX's error for each span that does not render, by index."
+    if not spans: return {}
+    r = subprocess.run(['node', '-e', KATEX_JS], input=json.dumps([[i, s[1], s[2]] for i, s in enumerate(spans)]),
+                       capture_output=True, text=True, cwd=katex_dir, env={'NODE_PATH': str(Path(katex_dir) / 'node_modules'),
+                                                                           'PATH': '/usr/bin:/bin:/usr/local/bin'})
+    if r.returncode: raise RuntimeError(f'KaTeX in Node failed: {r.stderr.strip()[:500]}')
+    return dict(json.loads(r.stdout))
+
+
+def check_outputs(nb):
+    "Outputs shown as text repr of a picture, GIF-only outputs, absolute paths."
+    for i, c in enumerate(nb['cells']):
+        for o in _outputs(c):
+            d, t = o.get('data', {}), _text(o)
+            if TEXT_REPR_RE.search(t) and not any(k in d for k in ('image/png', 'image/jpeg', 'image/svg+xml')):
+                yield f'cell {i}: output shown as text: {TEXT_REPR_RE.search(t).group(0)}'
+            if 'image/gif' in d and not any(k in d for k in ('image/png', 'image/jpeg', 'image/svg+xml')):
+                yield f'cell {i}: a GIF output, which the docs cannot show (add a PNG beside it)'
+            for m in PATH_RE.finditer(t): yield f'cell {i}: absolute path of the build machine: {m.group(0)[:80]}'
+
+
+def render_html(path, out_dir):
+    "The page as HTML through nbconvert (offline), written to out_dir; returns the HTML."
+    from nbconvert import HTMLExporter
+    import nbformat
+    html, _ = HTMLExporter(template_name='classic').from_notebook_node(nbformat.read(path, as_version=4))
+    if out_dir: (Path(out_dir) / (path.stem + '.html')).write_text(html)
+    return html
+
+
+def check_page(path, katex_dir, html_dir):
+    nb = json.loads(path.read_text())
+    errs = [f'API entry {e}' for md in api_entries(nb) for e in check_api(md)]
+    errs += list(check_outputs(nb))
+    spans, stray = math_spans(nb)
+    for i, msg in katex_errors(spans, katex_dir).items(): errs.append(f'maths KaTeX cannot render ({msg}): ${spans[int(i)][1][:60]}$')
+    errs += [f'stray $ in text: {p}' for p in stray]
+    html = render_html(path, html_dir)
+    n_img = len(re.findall(r'<img\b', html))
+    if path.name not in NO_FIGURES and n_img == 0: errs.append('the page shows no figure')
+    if TEXT_REPR_RE.search(html): errs.append(f'HTML shows a picture as text: {TEXT_REPR_RE.search(html).group(0)}')
+    return errs, n_img, len(spans)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--proc', default='_proc', help='folder of processed notebooks (nbdev_proc_nbs)')
+    p.add_argument('--html', default=None, help='also write the HTML pages here')
+    p.add_argument('--katex', default='.ci/node', help='folder whose node_modules holds katex')
+    a = p.parse_args(argv)
+    if not (Path(a.katex) / 'node_modules' / 'katex').is_dir() or not shutil.which('node'):
+        sys.exit(f'check_docs: needs node and katex in {a.katex}/node_modules (npm install --prefix {a.katex} katex)')
+    if a.html: Path(a.html).mkdir(parents=True, exist_ok=True)
+    pages = sorted(Path(a.proc).glob('*.ipynb'))
+    if not pages: sys.exit(f'check_docs: no pages in {a.proc}: run nbdev_proc_nbs first')
+    bad = 0
+    for path in pages:
+        errs, n_img, n_math = check_page(path, a.katex, a.html)
+        print(f'{path.name}: {n_img} figures, {n_math} maths spans, {len(errs)} problems')
+        for e in errs: print(f'  {path.name}: {e}')
+        bad += len(errs)
+    print(f'docs check: {len(pages)} pages, {bad} problems')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__': sys.exit(main())
