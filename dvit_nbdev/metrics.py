@@ -14,7 +14,7 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images
 from .rates import Rate
 from .forward import flat_states, batch_times
-from .losses import denoise, ct_elbo_terms, check_finite, _reverse_rates, _cond_reverse_rates
+from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates
 from .data import load_mnist, load_sklearn_digits, dataset_info
 
 # %% auto #0
@@ -83,8 +83,8 @@ def kl_rate(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if (t <= 0).any(): raise ValueError(f"t must be > 0; got values in [{t.min().item()}, {t.max().item()}]")
     k = rate.at(t)
     x = k.sample_rows(x0f, generator)  # (B, D)
-    rr = _reverse_rates(denoise(denoiser, x, t, y, x0.shape, rate.S), x, k, eps_ratio)  # (B, D, S) learned
-    rt = _cond_reverse_rates(x0f, x, k, eps_ratio)  # (B, D, S) given x0
+    rr = reverse_rates_at(denoise(denoiser, x, t, y, x0.shape, rate.S), x, k, eps_ratio)  # (B, D, S) learned
+    rt = cond_reverse_rates(x0f, x, k, eps_ratio)  # (B, D, S) given x0
     return _kl_terms(rt.double(), rr.double()).sum((1, 2))
 
 # %% ../nbs/09_metrics.ipynb #cf6d05e7
