@@ -137,17 +137,14 @@ DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and n
     tiny=dict(patch_size=2, hidden_dim=64, depth=4, num_heads=4, mlp_ratio=4.),  # 8x8 digits and tests
 )
 
-def dit_mnist(**kwargs, # DiT arguments that override the preset's
-             ) -> DiT:
-    "The reference's MNIST DiT: size 'mnist' on 28x28 images with S=256."
+def dit_mnist(**kwargs) -> DiT:
+    "The reference's MNIST DiT (size 'mnist', 28x28, S=256); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=28, in_channels=1, num_states=256) | DIT_SIZES['mnist'] | kwargs)
 
-def dit_small(**kwargs, # DiT arguments that override the preset's
-             ) -> DiT:
-    "A CPU-sized DiT for MNIST: size 'small' on 28x28 images with S=256."
+def dit_small(**kwargs) -> DiT:
+    "A CPU-sized MNIST DiT (size 'small', 28x28, S=256); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=28, in_channels=1, num_states=256) | DIT_SIZES['small'] | kwargs)
 
-def dit_tiny(**kwargs, # DiT arguments that override the preset's
-            ) -> DiT:
-    "A DiT for the 8x8 digits and tests: size 'tiny' on 8x8 images with S=17."
+def dit_tiny(**kwargs) -> DiT:
+    "A DiT for 8x8 digits and tests (size 'tiny', S=17); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=8, in_channels=1, num_states=17) | DIT_SIZES['tiny'] | kwargs)

@@ -133,17 +133,14 @@ UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and 
     tiny=dict(patch_size=2, hidden_dim=64, depth=4, num_heads=4, mlp_ratio=4.),  # 8x8 digits and tests
 )
 
-def uvit_mnist(**kwargs, # UViT arguments that override the preset's
-              ) -> UViT:
-    "The reference's MNIST U-ViT: size 'mnist' on 28x28 images with S=256."
+def uvit_mnist(**kwargs) -> UViT:
+    "The reference's MNIST U-ViT (size 'mnist', 28x28, S=256); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=28, in_channels=1, num_states=256) | UVIT_SIZES['mnist'] | kwargs)
 
-def uvit_small(**kwargs, # UViT arguments that override the preset's
-              ) -> UViT:
-    "A CPU-sized U-ViT for MNIST: size 'small' on 28x28 images with S=256."
+def uvit_small(**kwargs) -> UViT:
+    "A CPU-sized MNIST U-ViT (size 'small', 28x28, S=256); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=28, in_channels=1, num_states=256) | UVIT_SIZES['small'] | kwargs)
 
-def uvit_tiny(**kwargs, # UViT arguments that override the preset's
-             ) -> UViT:
-    "A U-ViT for the 8x8 digits and tests: size 'tiny' on 8x8 images with S=17."
+def uvit_tiny(**kwargs) -> UViT:
+    "A U-ViT for 8x8 digits and tests (size 'tiny', S=17); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=8, in_channels=1, num_states=17) | UVIT_SIZES['tiny'] | kwargs)
