@@ -6,8 +6,8 @@
 from __future__ import annotations
 import torch
 import torch.nn as nn
-from .layers import (DenoiserIO, PatchEmbed, PixelHead, TimestepEmbedder, LabelEmbedder, Attention, Mlp,
-                               run_block, sincos_pos_embed_2d)
+from .layers import DenoiserIO, PatchEmbed, PixelHead, TimestepEmbedder, LabelEmbedder, Attention, Mlp
+from .layers import run_block, sincos_pos_embed_2d
 
 # %% auto #0
 __all__ = ['DIT_SIZES', 'modulate', 'DiTBlock', 'FinalLayer', 'DiT', 'dit_mnist', 'dit_small', 'dit_tiny']
