@@ -4,6 +4,7 @@
     python bench/bench_backbones.py --quick                # fewer repeats
     python bench/bench_backbones.py --models dit_small uvit_small --batch-sizes 16 --device cpu
 
+Every preset (`DIT_SIZES` / `UVIT_SIZES`, e.g. dit_tiny) is built at MNIST's shape, 1 x 28 x 28 with S = 256.
 One step is a forward pass on random states, the cross-entropy against them, and the backward pass (no optimiser);
 the time reported is the median step.
 Each (model, B, dtype) runs in a fresh subprocess so that its peak memory is its own: on CUDA the peak of
@@ -11,25 +12,30 @@ Each (model, B, dtype) runs in a fresh subprocess so that its peak memory is its
 minus the memory held after the model was built, i.e. what the activations and gradients of one step cost.
 On CUDA each model also runs under bf16 autocast.
 """
-import argparse, json, os, sys, time
+import argparse, json
 from contextlib import nullcontext
 from common import current_rss_mb, peak_rss_mb, median_time, run_worker as _run
 
 MODELS = ['dit_small', 'uvit_small', 'dit_mnist', 'uvit_mnist']
 
+def presets():
+    "Model name ('dit_small', 'uvit_mnist', ...) -> (network class, size), from `DIT_SIZES` and `UVIT_SIZES`."
+    from dvit_nbdev.dit import DiT, DIT_SIZES
+    from dvit_nbdev.uvit import UViT, UVIT_SIZES
+    return ({f'dit_{k}': (DiT, v) for k, v in DIT_SIZES.items()} | {f'uvit_{k}': (UViT, v) for k, v in UVIT_SIZES.items()})
+
 def build(name):
-    "A preset by name, from `DIT_PRESETS` or `UVIT_PRESETS`."
-    from dvit_nbdev.dit import DIT_PRESETS
-    from dvit_nbdev.uvit import UVIT_PRESETS
-    presets = DIT_PRESETS | UVIT_PRESETS
-    if name not in presets: raise SystemExit(f"unknown model {name!r}; expected one of {', '.join(presets)}")
-    return presets[name]()
+    "A preset by name, at MNIST's shape (1 x 28 x 28, S = 256) whatever its size."
+    table = presets()
+    if name not in table: raise SystemExit(f"unknown model {name!r}; expected one of {', '.join(table)}")
+    net, size = table[name]
+    return net(img_size=28, in_channels=1, num_states=256, **size)
 
 def measure(name, B, dtype, device, warmup, repeats, threads):
     "Time `repeats` forward+backward steps of preset `name` at batch `B`; return one result row."
     import torch, torch.nn.functional as F
     from dvit_nbdev.core import get_device, seed_everything
-    from dvit_nbdev.dit import num_params
+    from dvit_nbdev.layers import num_params
     if threads: torch.set_num_threads(threads)
     device = get_device(device); seed_everything(0)
     model = build(name).to(device).train()
@@ -81,6 +87,8 @@ def main():
         name, B, dtype = args.worker
         print(json.dumps(measure(name, int(B), dtype, args.device, args.warmup, args.repeats, args.threads))); return
     if args.quick: args.warmup, args.repeats = 1, 3
+    unknown = [m for m in args.models if m not in presets()]
+    if unknown: ap.error(f"unknown model(s) {', '.join(unknown)}; expected some of {', '.join(presets())}")
     if args.dtypes is None:
         from dvit_nbdev.core import get_device
         args.dtypes = ['fp32', 'bf16'] if get_device(args.device).type == 'cuda' else ['fp32']
