@@ -209,6 +209,7 @@ class FolderLock:
 # %% ../nbs/00_core.ipynb #b8a22bfd
 class CLIParser(argparse.ArgumentParser):
     "An `argparse.ArgumentParser` that reports a malformed command line in one line (exit status 2), without the usage text."
+    def __init__(self, *args, **kwargs): super().__init__(*args, allow_abbrev=False, **kwargs)  # `--model.dept` is a typo, not --model.depth
     def error(self, message):
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
