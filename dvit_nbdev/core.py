@@ -166,6 +166,9 @@ def load_torch(path:str|Path, # a file written by `torch.save`
         raise ValueError(f"{what} {path} is truncated, corrupt or not a torch.save file ({_brief(e)}); use another copy") from None
 
 # %% ../nbs/00_core.ipynb #0c47da16
+try: import fcntl
+except ImportError: fcntl = None  # Windows: no flock
+
 class FolderLockedError(RuntimeError):
     "Another process holds the lock of a folder."
 
@@ -176,8 +179,10 @@ class FolderLock:
 
     def acquire(self) -> FolderLock:
         "Take the lock, or raise `FolderLockedError` naming the process that holds it."
-        import fcntl
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            warnings.warn(f"no flock on this system: {self.path.parent} is not protected against a second writer", stacklevel=2)
+            return self
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -199,7 +204,6 @@ class FolderLock:
     def release(self):
         "Delete the lock file and drop the lock (nothing to do when not held)."
         if self.fd is None: return
-        import fcntl
         self.path.unlink(missing_ok=True)
         fcntl.flock(self.fd, fcntl.LOCK_UN); os.close(self.fd); self.fd = None
 
@@ -211,6 +215,7 @@ class CLIParser(argparse.ArgumentParser):
     "An `argparse.ArgumentParser` that reports a malformed command line in one line (exit status 2), without the usage text."
     def __init__(self, *args, **kwargs): super().__init__(*args, allow_abbrev=False, **kwargs)  # `--model.dept` is a typo, not --model.depth
     def error(self, message):
+        "Print `message` in one line and exit with status 2."
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
