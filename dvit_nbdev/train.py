@@ -313,7 +313,9 @@ def config_from_dict(d:dict, # nested dict, as read from YAML or JSON
     _fill(cfg, d or {})
     return check_config(cfg)
 
-def save_config(cfg:Config, path:str|Path) -> Path:
+def save_config(cfg:Config, # the config to write
+                path:str|Path, # a .yaml/.yml or .json file
+               ) -> Path:
     "Write `cfg` as YAML or JSON (by the file's extension), atomically."
     d = config_to_dict(cfg)
     return atomic_write_text(json.dumps(d, indent=2) if Path(path).suffix == '.json' else yaml.safe_dump(d, sort_keys=False), path)
@@ -666,7 +668,8 @@ def _state(self:Trainer) -> dict:
                 config=config_to_dict(self.cfg), rng=_rng_state())
 
 @patch
-def save(self:Trainer, path:str|Path|None=None) -> Path:
+def save(self:Trainer, path:str|Path|None=None, # the checkpoint file (default: out_dir/checkpoint.pt)
+        ) -> Path:
     "Write a checkpoint atomically (default: out_dir/checkpoint.pt), and the config as YAML beside it."
     with _locked(self):
         path = atomic_save(self._state(), path or self.out/'checkpoint.pt')
