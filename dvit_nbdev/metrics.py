@@ -536,11 +536,12 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by `dvit_train`
                         seed:int=0, # seed of the samples and of the bound
                         device=None, # where to run the network (default: the best available)
                         progress:bool=False, # progress bars
+                        trust_pickle:bool=False, # allow a checkpoint with pickled objects (older versions): runs code the file names
                        ) -> dict:
     "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim of a checkpoint."
     from dvit_nbdev.train import load_checkpoint, apply_overrides, sample_images  # train comes after metrics in the notebooks' order
     from dvit_nbdev.data import get_dataset
-    net, rate, cfg = load_checkpoint(path, device)
+    net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
     if cfg.data.name not in ('mnist', 'digits'): raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
     cfg = apply_overrides(cfg, sampler or {})
     dev = next(net.parameters()).device
@@ -556,28 +557,35 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by `dvit_train`
     return res
 
 def _eval_parser():
-    import argparse
-    from dvit_nbdev.train import _config_options_sampler
-    p = argparse.ArgumentParser(prog='dvit_eval', description='Evaluate a dvit_train checkpoint: FID, IS analogue, classes, memorisation, bits/dim.')
+    "The command line of `dvit_eval`."
+    from dvit_nbdev.core import CLIParser
+    from dvit_nbdev.train import _config_options_sampler, _safety_options, _int_arg
+    p = CLIParser(prog='dvit_eval', description='Evaluate a dvit_train checkpoint: FID, IS analogue, classes, memorisation, bits/dim.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=int, default=256, help='number of samples (default: 256)')
-    p.add_argument('--bpd_images', type=int, default=0, help='test images for the bits/dim bound (default: 0, skip)')
-    p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    p.add_argument('--n', type=_int_arg('a number of samples', 2), default=256, help='number of samples (default: 256)')
+    p.add_argument('--bpd_images', type=_int_arg('a number of test images', 0), default=0, help='test images for the bits/dim bound (default: 0, skip)')
+    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
     p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
     p.add_argument('--json', default=None, help='also write the numbers to this JSON file')
     p.add_argument('--no_progress', action='store_true', help='no progress bars')
+    _safety_options(p)
     _config_options_sampler(p)
     return p
 
 def dvit_eval(argv:list|None=None) -> dict:
     "Command line: evaluate a checkpoint and print (and optionally save) the numbers."
     import json
+    from dvit_nbdev.core import cli_errors, atomic_write_text
+    from dvit_nbdev.train import _check_output
     a = vars(_eval_parser().parse_args(argv))
-    path, js, quiet = a.pop('checkpoint'), a.pop('json'), a.pop('no_progress')
-    res = evaluate_checkpoint(path, a.pop('n'), a.pop('bpd_images'), a, seed=a.pop('seed'), device=a.pop('device'), progress=not quiet)
-    for k, v in res.items(): print(f'{k:16s} {v:.4g}' if isinstance(v, float) else f'{k:16s} {v}')
-    if js: Path(js).write_text(json.dumps(res, indent=1))
-    return res
+    with cli_errors('dvit_eval', a.pop('debug')):
+        path, js, quiet, unsafe = a.pop('checkpoint'), a.pop('json'), a.pop('no_progress'), a.pop('unsafe_load_pickle')
+        if js is not None: js = _check_output(js, '.json', '--json')
+        res = evaluate_checkpoint(path, a.pop('n'), a.pop('bpd_images'), a, seed=a.pop('seed'), device=a.pop('device'),
+                                  progress=not quiet, trust_pickle=unsafe)
+        for k, v in res.items(): print(f'{k:16s} {v:.4g}' if isinstance(v, float) else f'{k:16s} {v}')
+        if js is not None: atomic_write_text(json.dumps(res, indent=1), js)
+        return res
 
 def eval_main():
     "Entry point of the `dvit_eval` console script."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #56f381b4
 from __future__ import annotations
-import argparse, copy, json, math, os, socket, sys, tempfile, time
+import argparse, contextlib, copy, json, math, os, random, socket, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict, MISSING
 from pathlib import Path
 import numpy as np
@@ -19,8 +19,10 @@ from PIL import Image
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data.distributed import DistributedSampler
+from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import get_device, seed_everything, atomic_save, save_images, image_grid
+from .core import (get_device, seed_everything, atomic_file, atomic_save, atomic_write_text, load_torch, remove_stale_temps,
+                             FolderLock, CLIParser, cli_errors, save_images, image_grid)
 from .rates import UniformRate, UniformVariantRate, BirthDeathRate, GaussianTargetRate, AbsorbingRate, LogLinearSchedule
 from .losses import ct_elbo, nll_loss
 from .sampling import sample_chain, exact_sample
@@ -29,11 +31,12 @@ from .uvit import UViT
 from .data import get_dataset, get_dataloader, dataset_info
 
 # %% auto #0
-__all__ = ['SAMPLER_NAMES', 'PRESETS', 'SAMPLERS', 'F_', 'LossConfig', 'TrainingConfig', 'DataConfig', 'ModelConfig',
-           'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'convert', 'check_config', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
-           'mnist_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'cifar10_config', 'build_rate', 'build_model',
-           'build_optimizer', 'warmup_schedule', 'build_loss', 'sample_images', 'Trainer', 'ddp_grad_check',
+__all__ = ['SAMPLER_NAMES', 'PRESETS', 'SAMPLERS', 'CHECKPOINT_KEYS', 'FROZEN_ON_RESUME', 'F_', 'LossConfig', 'TrainingConfig',
+           'DataConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'convert',
+           'check_config', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'apply_overrides',
+           'digits_config', 'mnist_small_config', 'mnist_cpu_config', 'mnist_uvit_config', 'mnist_dit_config',
+           'cifar10_config', 'build_rate', 'build_model', 'build_optimizer', 'warmup_schedule', 'build_loss',
+           'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'check_resume', 'ddp_grad_check',
            'train_parser', 'dvit_train', 'load_checkpoint', 'save_animation', 'sample_parser', 'dvit_sample',
            'train_main', 'sample_main']
 
@@ -172,12 +175,18 @@ def convert(value, # a value from YAML/JSON, or a command-line string
         if kind == 'int':
             if isinstance(value, bool) or float(value) != int(float(value)): raise ValueError
             return int(float(value))
-        if kind == 'float': return float(value)
+        if kind == 'float':
+            if isinstance(value, bool): raise ValueError
+            return float(value)
         if kind == 'list':
             v = yaml.safe_load(value) if isinstance(value, str) else value
             if not isinstance(v, (list, tuple)): raise ValueError
             return list(v)
+        if isinstance(value, (list, tuple, dict)): raise ValueError
         return str(value)
+    except yaml.YAMLError as e:
+        raise ValueError(f"{key}: cannot read {value!r} as {typ}: not valid YAML ({getattr(e, 'problem', None) or e}); "
+                         f"write a list as e.g. [1, 28, 28]") from None
     except (ValueError, TypeError):
         raise ValueError(f"{key}: cannot read {value!r} as {typ}") from None
 
@@ -189,46 +198,92 @@ def _require(ok:bool, key:str, value, expected:str):
 
 def _one_of(key, value, options): _require(value in options, key, value, f"one of {list(options)}")
 
-def check_config(cfg:Config) -> Config:
-    "Raise a `ValueError` naming the first invalid value of `cfg`; return `cfg`."
-    L, T, D, M, O, Sv, Sm = cfg.loss, cfg.training, cfg.data, cfg.model, cfg.optimizer, cfg.saving, cfg.sampler
-    _one_of('loss.name', L.name, ('nll', 'ct_elbo'))
-    _require(0 < L.min_time < T.max_t, 'loss.min_time', L.min_time, f'a time in (0, training.max_t={T.max_t})')
-    _require(L.nll_weight >= 0 and L.eps_ratio >= 0, 'loss.nll_weight/eps_ratio', (L.nll_weight, L.eps_ratio), 'values >= 0')
-    _one_of('training.train_step_name', T.train_step_name, ('standard',))
-    for k in ('n_iters', 'log_freq'): _require(getattr(T, k) >= 1, f'training.{k}', getattr(T, k), 'an int >= 1')
-    _require(T.grad_norm > 0 and T.warmup >= 0 and T.max_t > 0, 'training.grad_norm/warmup/max_t', (T.grad_norm, T.warmup, T.max_t), 'grad_norm > 0, warmup >= 0, max_t > 0')
-    _one_of('data.name', D.name, ('digits', 'mnist', 'cifar10'))
-    info = dataset_info(D.name)
-    _require(2 <= D.S <= info['S'], 'data.S', D.S, f"an int in [2, {info['S']}] for {D.name}")
-    _require(list(D.shape) == list(info['shape']), 'data.shape', D.shape, f"{list(info['shape'])} for {D.name}")
-    _require(D.image_size == info['shape'][-1], 'data.image_size', D.image_size, f"{info['shape'][-1]} for {D.name}")
-    _require(D.batch_size >= 1 and D.num_workers >= 0, 'data.batch_size/num_workers', (D.batch_size, D.num_workers), 'batch_size >= 1, num_workers >= 0')
+_PY_TYPES = {'int': int, 'float': (int, float), 'bool': bool, 'str': str, 'list': list, 'None': type(None)}
+
+def _check_types(obj, prefix:str=''):
+    "Raise unless every field of the dataclass `obj` (and its sections) holds its annotated type; floats must be finite."
+    for f in fields(obj):
+        v, key = getattr(obj, f.name), prefix + f.name
+        if not prefix and f.name in _SECTIONS:
+            _require(isinstance(v, _SECTIONS[f.name]), key, v, f'a {_SECTIONS[f.name].__name__}')
+            _check_types(v, key + '.'); continue
+        kinds = [k.strip() for k in str(f.type).split('|')]
+        ok = any(isinstance(v, _PY_TYPES[k]) for k in kinds) and (not isinstance(v, bool) or 'bool' in kinds)
+        _require(ok, key, v, ' or '.join(kinds))
+        if isinstance(v, float): _require(math.isfinite(v), key, v, 'a finite number')
+
+def _positive(obj, prefix, *keys):
+    for k in keys: _require(getattr(obj, k) > 0, f'{prefix}.{k}', getattr(obj, k), 'a number > 0')
+
+def _at_least(obj, prefix, low, *keys):
+    for k in keys: _require(getattr(obj, k) >= low, f'{prefix}.{k}', getattr(obj, k), f'an int >= {low}')
+
+def _check_model(M:ModelConfig, D:DataConfig):
+    "The network's and the forward process's settings."
     _one_of('model.name', M.name, ('uvit', 'dit'))
-    _one_of('model.rate', M.rate, ('uniform', 'uniform_variant', 'birth_death', 'gaussian_target', 'absorbing'))
-    _one_of('model.absorbing_schedule', M.absorbing_schedule, ('log_linear', 'constant'))
-    _one_of('model.t_func', M.t_func, ('log_sqr', 'sqrt_cos', 'log', 'log_linear'))
-    _require(T.max_seconds is None or T.max_seconds > 0, 'training.max_seconds', T.max_seconds, 'None or > 0')
     _one_of('model.model_output', M.model_output, ('logits', 'logistic_pars'))
     _one_of('model.head', M.head, ('linear', 'conv'))
     _one_of('model.input_mode', M.input_mode, ('scaled', 'embedding'))
     _require(M.input_channel == D.shape[0], 'model.input_channel', M.input_channel, f'data.shape[0] = {D.shape[0]}')
     _require(M.concat_dim is None, 'model.concat_dim', M.concat_dim, 'None (unused by these networks)')
     _require(M.data_min_max in (None, [0, D.S - 1]), 'model.data_min_max', M.data_min_max, f'None or [0, {D.S - 1}]')
-    _require(D.image_size % M.patch_size == 0, 'model.patch_size', M.patch_size, f'a divisor of the image size {D.image_size}')
-    _require(M.hidden_dim % M.num_heads == 0, 'model.num_heads', M.num_heads, f'a divisor of hidden_dim={M.hidden_dim}')
+    _require(M.patch_size >= 1 and D.image_size % M.patch_size == 0, 'model.patch_size', M.patch_size, f'an int >= 1 that divides the image size {D.image_size}')
+    _at_least(M, 'model', 1, 'hidden_dim', 'depth')
+    _require(M.num_heads >= 1 and M.hidden_dim % M.num_heads == 0, 'model.num_heads', M.num_heads, f'an int >= 1 that divides hidden_dim={M.hidden_dim}')
+    _require(M.name != 'dit' or M.hidden_dim % 4 == 0, 'model.hidden_dim', M.hidden_dim, "a multiple of 4 for 'dit' (2-D sin-cos positions)")
+    _require(M.mlp_ratio > 0 and M.hidden_dim * M.mlp_ratio >= 1, 'model.mlp_ratio', M.mlp_ratio, 'a number > 0 (an MLP of >= 1 unit)')
+    _require(0 <= M.dropout < 1, 'model.dropout', M.dropout, 'a probability in [0, 1)')
+    _positive(M, 'model', 'time_scale_factor')
     _require(0 <= M.ema_decay < 1, 'model.ema_decay', M.ema_decay, 'a number in [0, 1)')
+    _at_least(M, 'model', 0, 'num_classes')
+    _require(0 <= M.class_dropout_prob < 1, 'model.class_dropout_prob', M.class_dropout_prob, 'a probability in [0, 1)')
+    _one_of('model.rate', M.rate, ('uniform', 'uniform_variant', 'birth_death', 'gaussian_target', 'absorbing'))
+    _one_of('model.absorbing_schedule', M.absorbing_schedule, ('log_linear', 'constant'))
+    _one_of('model.t_func', M.t_func, ('log_sqr', 'sqrt_cos', 'log', 'log_linear'))
     _require(M.model_output == 'logits' or M.rate != 'absorbing', 'model.model_output', M.model_output, "'logits' with the absorbing rate (the mask is not a grey level)")
-    _require(M.num_classes >= 0 and 0 <= M.class_dropout_prob < 1, 'model.num_classes/class_dropout_prob', (M.num_classes, M.class_dropout_prob), 'num_classes >= 0, class_dropout_prob in [0, 1)')
-    _one_of('optimizer.name', O.name, ('adam', 'adamw'))
-    _require(O.lr > 0 and O.weight_decay >= 0, 'optimizer.lr/weight_decay', (O.lr, O.weight_decay), 'lr > 0, weight_decay >= 0')
-    _require(Sv.checkpoint_freq >= 0 and Sm.sample_freq >= 0, 'saving.checkpoint_freq/sampler.sample_freq', (Sv.checkpoint_freq, Sm.sample_freq), 'values >= 0')
+    _positive(M, 'model', 'rate_const', 'rate_sigma', 'Q_sigma', 'time_base', 'sigma_min')
+    _require(M.time_exp > 1, 'model.time_exp', M.time_exp, 'a number > 1 (the schedule B(t) = a (b^t - 1) must grow)')
+    _require(M.sigma_max > M.sigma_min, 'model.sigma_max', M.sigma_max, f'a number > sigma_min={M.sigma_min}')
+
+def _check_sampler(Sm:SamplerConfig, max_t:float):
     _one_of('sampler.name', Sm.name, SAMPLER_NAMES)
     _one_of('sampler.final_step', Sm.final_step, ('argmax', 'sample', 'none'))
     _one_of('sampler.initial_dist', Sm.initial_dist, ('stationary', 'uniform'))
-    _require(Sm.num_steps >= 1 and Sm.num_samples >= 1, 'sampler.num_steps/num_samples', (Sm.num_steps, Sm.num_samples), 'ints >= 1')
-    _require(0 < Sm.min_t < T.max_t, 'sampler.min_t', Sm.min_t, f'a time in (0, training.max_t={T.max_t})')
+    _at_least(Sm, 'sampler', 1, 'num_steps', 'num_samples')
+    _at_least(Sm, 'sampler', 0, 'sample_freq', 'num_corrector_steps')
     _require(Sm.name != 'pc_tau_leaping' or Sm.num_corrector_steps >= 1, 'sampler.num_corrector_steps', Sm.num_corrector_steps, ">= 1 for 'pc_tau_leaping'")
+    _require(0 < Sm.min_t < max_t, 'sampler.min_t', Sm.min_t, f'a time in (0, training.max_t={max_t})')
+    _require(Sm.eps_ratio >= 0, 'sampler.eps_ratio', Sm.eps_ratio, 'a number >= 0')
+    _positive(Sm, 'sampler', 'corrector_step_size_multiplier')
+    _require(0 <= Sm.corrector_entry_time <= max_t, 'sampler.corrector_entry_time', Sm.corrector_entry_time, f'a time in [0, training.max_t={max_t}]')
+
+def check_config(cfg:Config) -> Config:
+    "Raise a `ValueError` naming the first invalid value of `cfg` (key, value, what is allowed); return `cfg`."
+    _check_types(cfg)
+    L, T, D, O, Sv = cfg.loss, cfg.training, cfg.data, cfg.optimizer, cfg.saving
+    _one_of('training.train_step_name', T.train_step_name, ('standard',))
+    _at_least(T, 'training', 1, 'n_iters', 'log_freq')
+    _at_least(T, 'training', 0, 'warmup', 'seed')
+    _positive(T, 'training', 'grad_norm', 'max_t')
+    _require(T.max_seconds is None or T.max_seconds > 0, 'training.max_seconds', T.max_seconds, 'None or > 0')
+    _one_of('loss.name', L.name, ('nll', 'ct_elbo'))
+    _require(0 < L.min_time < T.max_t, 'loss.min_time', L.min_time, f'a time in (0, training.max_t={T.max_t})')
+    for k in ('nll_weight', 'eps_ratio'): _require(getattr(L, k) >= 0, f'loss.{k}', getattr(L, k), 'a number >= 0')
+    _one_of('data.name', D.name, ('digits', 'mnist', 'cifar10'))
+    info = dataset_info(D.name)
+    _require(2 <= D.S <= info['S'], 'data.S', D.S, f"an int in [2, {info['S']}] for {D.name}")
+    _require(list(D.shape) == list(info['shape']), 'data.shape', D.shape, f"{list(info['shape'])} for {D.name}")
+    _require(D.image_size == info['shape'][-1], 'data.image_size', D.image_size, f"{info['shape'][-1]} for {D.name}")
+    _at_least(D, 'data', 1, 'batch_size'); _at_least(D, 'data', 0, 'num_workers')
+    _check_model(cfg.model, D)
+    _one_of('optimizer.name', O.name, ('adam', 'adamw'))
+    _positive(O, 'optimizer', 'lr')
+    _require(O.weight_decay >= 0, 'optimizer.weight_decay', O.weight_decay, 'a number >= 0')
+    _at_least(Sv, 'saving', 0, 'checkpoint_freq')
+    p = Path(Sv.sample_plot_path)
+    _require(Sv.sample_plot_path.strip() != '' and not p.is_absolute() and '..' not in p.parts, 'saving.sample_plot_path', Sv.sample_plot_path,
+             'a folder name inside the output folder')
+    _check_sampler(cfg.sampler, T.max_t)
     _require(cfg.num_gpus >= 1, 'num_gpus', cfg.num_gpus, 'an int >= 1')
     try: torch.device(cfg.device) if cfg.device != 'auto' else None
     except RuntimeError: raise ValueError(f"device={cfg.device!r} is invalid: expected 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu'") from None
@@ -241,7 +296,7 @@ def _fill(obj, d:dict, prefix:str=''):
     "Set the fields of dataclass `obj` from dict `d`, converting values; unknown keys are errors."
     known = {f.name: f for f in fields(obj)}
     unknown = [k for k in d if k not in known]
-    if unknown: raise ValueError(f"unknown config key(s): {', '.join(prefix + k for k in unknown)}; known: {', '.join(prefix + k for k in known)}")
+    if unknown: raise ValueError(f"unknown config key(s): {', '.join(prefix + str(k) for k in unknown)}; known: {', '.join(prefix + k for k in known)}")
     for k, v in d.items():
         if k in _SECTIONS and not prefix:
             if not isinstance(v, dict): raise ValueError(f"config section '{k}' must be a mapping, got {v!r}")
@@ -252,23 +307,39 @@ def config_from_dict(d:dict, # nested dict, as read from YAML or JSON
                      base:Config|None=None, # values not in `d` come from here (default: `Config()`)
                     ) -> Config:
     "A checked `Config` from a nested dict."
+    if d is not None and not isinstance(d, dict):
+        raise ValueError(f"a config must be a mapping of sections ({', '.join(_SECTIONS)}) and top-level keys, not a {type(d).__name__}: {str(d)[:60]}")
     cfg = copy.deepcopy(base) if base is not None else Config()
     _fill(cfg, d or {})
     return check_config(cfg)
 
-def save_config(cfg:Config, path:str|Path) -> Path:
-    "Write `cfg` as YAML or JSON (by the file's extension)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+def save_config(cfg:Config, # the config to write
+                path:str|Path, # a .yaml/.yml or .json file
+               ) -> Path:
+    "Write `cfg` as YAML or JSON (by the file's extension), atomically."
     d = config_to_dict(cfg)
-    path.write_text(json.dumps(d, indent=2) if path.suffix == '.json' else yaml.safe_dump(d, sort_keys=False))
-    return path
+    return atomic_write_text(json.dumps(d, indent=2) if Path(path).suffix == '.json' else yaml.safe_dump(d, sort_keys=False), path)
+
+def _parse_config_text(text:str, path:Path):
+    "The data of a config file; errors name the file and the place."
+    try: return json.loads(text) if path.suffix == '.json' else yaml.safe_load(text)
+    except json.JSONDecodeError as e: raise ValueError(f"config file {path} is not valid JSON: {e}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        where = f' at line {mark.line + 1}, column {mark.column + 1}' if mark else ''
+        raise ValueError(f"config file {path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
 
 def load_config(path:str|Path) -> Config:
     "Read a config from a `.yaml`/`.yml` or `.json` file."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"config file {path} not found")
     if path.suffix not in ('.yaml', '.yml', '.json'): raise ValueError(f"config file {path} must end in .yaml, .yml or .json")
-    return config_from_dict(json.loads(path.read_text()) if path.suffix == '.json' else yaml.safe_load(path.read_text()))
+    text = path.read_text()
+    if not text.strip(): raise ValueError(f"config file {path} is empty")
+    d = _parse_config_text(text, path)
+    if not isinstance(d, dict): raise ValueError(f"config file {path} must hold a mapping of sections (loss:, model:, ...), not a {type(d).__name__}")
+    try: return config_from_dict(d)
+    except ValueError as e: raise ValueError(f"config file {path}: {e}") from None
 
 def apply_overrides(cfg:Config, # the config to start from (not changed)
                     overrides:dict, # dotted key -> value, e.g. {'model.depth': '6'}
@@ -391,6 +462,23 @@ SAMPLERS = dict(tau_leaping=_tau('tau_leaping'), pc_tau_leaping=_tau('tau_leapin
                 exact=lambda f, rate, shape, n, S_cfg, **kw: exact_sample(f, rate, shape, n, **_sampler_kwargs(S_cfg, True),
                                                                           **{k: v for k, v in kw.items() if k != 'return_trajectory'}))
 
+def _check_sampling(cfg:Config, n, y=None, guidance_scale=None, return_trajectory=False, **_):
+    "Raise unless the labels, the guidance and the trajectory request fit the model and the sampler of `cfg`."
+    nc, name = cfg.model.num_classes, cfg.sampler.name
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1: raise ValueError(f"n={n!r} is invalid: expected an int >= 1 (images to sample)")
+    if y is not None:
+        if not nc: raise ValueError(f"labels y were given, but the model is unconditional (model.num_classes=0): leave y out")
+        is_int = isinstance(y, int) and not isinstance(y, bool) or isinstance(y, torch.Tensor) and not (y.dtype.is_floating_point or y.dtype == torch.bool)
+        if not is_int: raise TypeError(f"y must be integer class labels in [0, {nc - 1}], got {y!r}")
+    if guidance_scale is not None:
+        if not nc: raise ValueError(f"guidance_scale={guidance_scale} needs a conditional model, but this one has model.num_classes=0: leave it out")
+        if y is None: raise ValueError(f"guidance_scale={guidance_scale} needs labels y to guide the samples towards")
+        if not math.isfinite(guidance_scale): raise ValueError(f"guidance_scale={guidance_scale} is invalid: expected a finite number")
+        if name == 'exact': raise ValueError("the exact sampler has no classifier-free guidance: choose another sampler.name, e.g. tau_leaping")
+    if return_trajectory and name == 'exact':
+        raise ValueError("the exact sampler records no trajectory, so it cannot make an animation: "
+                         "choose sampler.name tau_leaping, pc_tau_leaping, midpoint or euler")
+
 def sample_images(denoiser, # f(x, t, y=None) -> logits
                   rate, # the forward process
                   cfg:Config, # for sampler.* and data.shape
@@ -398,17 +486,27 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
                   **kwargs, # y, guidance_scale, generator, progress, return_trajectory, device
                  ):
     "Sample n images (n, C, H, W) with the sampler of `cfg.sampler`."
+    _check_sampling(cfg, n, **kwargs)
     was = denoiser.training; denoiser.eval()
     try: return SAMPLERS[cfg.sampler.name](denoiser, rate, tuple(cfg.data.shape), n, cfg.sampler, **kwargs)
     finally: denoiser.train(was)
 
 # %% ../nbs/08_train.ipynb #31222c1f
 def _rng_state() -> dict:
-    return dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=__import__('random').getstate(),
+    "Every random-number state, as tensors and plain values (a checkpoint must load with `weights_only=True`)."
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, words, gauss_next = random.getstate()
+    return dict(torch=torch.get_rng_state(),
+                numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), gauss=float(gauss)),
+                python=dict(version=version, words=torch.tensor(words, dtype=torch.int64), gauss_next=gauss_next),
                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
 def _set_rng_state(s:dict):
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); __import__('random').setstate(s['python'])
+    "Restore the states of `_rng_state` (or the pickled tuples of older checkpoints)."
+    n, p = s['numpy'], s['python']
+    torch.set_rng_state(s['torch'])
+    np.random.set_state(n if isinstance(n, tuple) else (n['kind'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+    random.setstate(p if isinstance(p, tuple) else (p['version'], tuple(p['words'].tolist()), p['gauss_next']))
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 def _dist_setup(cfg:Config) -> tuple[int, int]:
@@ -437,6 +535,7 @@ class Trainer:
                  resume:bool=False, # continue from out_dir/checkpoint.pt when it exists
                  progress:bool=True, # progress bar
                  dataset=None, # a dataset to use instead of `data.name` (tests)
+                 trust_pickle:bool=False, # resume from a checkpoint with pickled objects (older versions): runs code the file names
                 ):
         self.cfg, self.out, self.progress = check_config(copy.deepcopy(cfg)), Path(out_dir), progress
         self.rank, self.world = _dist_setup(self.cfg)
@@ -448,17 +547,18 @@ class Trainer:
         if self.cfg.training.compile: self.net = torch.compile(self.net)
         self.opt = build_optimizer(self.cfg, self.model.parameters())
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_schedule(self.cfg.training.warmup))
-        self.loss_fn, self.step, self.history = build_loss(self.cfg), 0, []
+        self.loss_fn, self.step, self.history, self._lock = build_loss(self.cfg), 0, [], None
         D = self.cfg.data
         self.dataset = dataset if dataset is not None else get_dataset(D.name, S=D.S, train=D.train, root=D.location,
                                                                        download=D.download, use_augm=D.use_augm)
         torch.manual_seed(self.cfg.training.seed + self.rank)  # a different noise stream in every process
-        if resume and (self.out/'checkpoint.pt').exists(): self.load(self.out/'checkpoint.pt')
+        if resume and (self.out/'checkpoint.pt').exists(): self.load(self.out/'checkpoint.pt', trust_pickle)
 
     @property
     def main(self) -> bool: return self.rank == 0
 
 # %% ../nbs/08_train.ipynb #9150c448
+@patch
 def _batches(self:Trainer):
     "Endless (x, y) batches for this process, starting at the batch of `self.step`."
     bs = self.cfg.data.batch_size // self.world
@@ -474,10 +574,9 @@ def _batches(self:Trainer):
         yield from get_dataloader(self.dataset, bs, shuffle=False, sampler=order, num_workers=self.cfg.data.num_workers,
                                   seed=self.cfg.training.seed + epoch, pin_memory=self.device.type == 'cuda')
 
-Trainer._batches = _batches
-
 # %% ../nbs/08_train.ipynb #83293a78
-def _train_step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
+@patch
+def train_step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
     "One optimiser step on a batch; returns the loss."
     self.net.train()
     x0 = x0.to(self.device, non_blocking=True)
@@ -497,76 +596,161 @@ def _train_step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
     self.step += 1
     return loss.item()
 
-Trainer.train_step = _train_step
-
 # %% ../nbs/08_train.ipynb #b824b42a
+CHECKPOINT_KEYS = ('model', 'ema', 'optimizer', 'scheduler', 'step', 'history', 'config', 'rng')
+
+def check_finite_state(state:dict, # a state dict: name -> tensor
+                       name:str, # what it is, for messages: 'model', 'ema'
+                       path, # the file it came from, for messages
+                      ):
+    "Raise naming the first floating-point tensor of `state` with a NaN or infinite entry."
+    for k, v in state.items():
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all():
+            raise ValueError(f"checkpoint {path}: {name} tensor {k!r} has {(~torch.isfinite(v)).sum().item()} non-finite value(s) (NaN or inf): "
+                             f"the file is corrupt or training diverged; use an earlier checkpoint")
+
+def read_checkpoint(path:str|Path, # a checkpoint written by `Trainer.save`
+                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
+                   ) -> tuple[dict, Config]:
+    "A checkpoint's contents (on the CPU) and its config, checked: no code runs, every entry is there, the weights are finite."
+    ck = load_torch(path, 'cpu', trust_pickle, what='checkpoint')
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ck, dict) or k not in ck]
+    if missing: raise ValueError(f"{path} is not a dvit_train checkpoint: it lacks {', '.join(missing)}")
+    try: cfg = config_from_dict(ck['config'])
+    except ValueError as e: raise ValueError(f"checkpoint {path} holds an invalid config: {e}") from None
+    for k in ('model', 'ema'):
+        if not isinstance(ck[k], dict): raise ValueError(f"checkpoint {path}: '{k}' is not a state dict")
+        check_finite_state(ck[k], k, path)
+    return ck, cfg
+
+def _load_weights(module:nn.Module, state:dict, path, what:str):
+    "`load_state_dict` with a one-line error when the weights do not fit the network."
+    try: module.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"checkpoint {path}: the {what} weights do not fit the network of its config ({str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else e})") from None
+
+FROZEN_ON_RESUME = ('data.name', 'data.S', 'data.shape', 'data.image_size', 'training.max_t', 'training.seed', 'optimizer.name',
+                    'model.name', 'model.patch_size', 'model.input_channel', 'model.hidden_dim', 'model.depth', 'model.num_heads',
+                    'model.mlp_ratio', 'model.time_scale_factor', 'model.model_output', 'model.fix_logistic', 'model.head', 'model.input_mode',
+                    'model.num_classes', 'model.rate', 'model.rate_const', 'model.absorbing_schedule', 'model.t_func', 'model.rate_sigma',
+                    'model.Q_sigma', 'model.time_exp', 'model.time_base', 'model.sigma_min', 'model.sigma_max')
+
+def _get(cfg:Config, key:str):
+    sec, _, name = key.partition('.')
+    return getattr(getattr(cfg, sec), name) if name else getattr(cfg, sec)
+
+def check_resume(old:Config, # the config stored in the checkpoint
+                 new:Config, # the config of the run that continues it
+                ) -> Config:
+    "Raise if `new` changes a setting that a resumed run cannot change (`FROZEN_ON_RESUME`); return `new`."
+    for key in FROZEN_ON_RESUME:
+        a, b = _get(old, key), _get(new, key)
+        if a != b: raise ValueError(f"{key} cannot change when resuming: the checkpoint has {a!r}, the new config {b!r}; "
+                                    f"drop that setting, or train into a new output folder")
+    return new
+
+# %% ../nbs/08_train.ipynb #5a1c0e77
+@contextlib.contextmanager
+def _locked(tr:Trainer):
+    "Hold the output folder's lock while `tr` writes (rank 0); who takes it first removes stale temporary files."
+    if tr._lock is not None or not tr.main: yield; return
+    tr._lock = FolderLock(tr.out).acquire()
+    try:
+        remove_stale_temps(tr.out, recursive=True)
+        yield
+    finally: tr._lock.release(); tr._lock = None
+
+@patch
 def _state(self:Trainer) -> dict:
+    "Everything a checkpoint holds, as tensors and plain values."
     return dict(model=self.model.state_dict(), ema=self.ema.state_dict(), optimizer=self.opt.state_dict(),
                 scheduler=self.sched.state_dict(), step=self.step, history=self.history,
                 config=config_to_dict(self.cfg), rng=_rng_state())
 
-def _save(self:Trainer, path:str|Path|None=None) -> Path:
+@patch
+def save(self:Trainer, path:str|Path|None=None, # the checkpoint file (default: out_dir/checkpoint.pt)
+        ) -> Path:
     "Write a checkpoint atomically (default: out_dir/checkpoint.pt), and the config as YAML beside it."
-    save_config(self.cfg, self.out/'config.yaml')
-    return atomic_save(self._state(), path or self.out/'checkpoint.pt')
+    with _locked(self):
+        path = atomic_save(self._state(), path or self.out/'checkpoint.pt')
+        save_config(self.cfg, self.out/'config.yaml')
+    return path
 
-def _load(self:Trainer, path:str|Path):
-    "Restore everything a checkpoint holds, random-number states included."
-    ck = torch.load(path, map_location=self.device, weights_only=False)
-    self.model.load_state_dict(ck['model']); self.ema.load_state_dict(ck['ema'])
+@patch
+def _apply_optimizer_config(self:Trainer):
+    "Make optimizer.lr and optimizer.weight_decay of the config take effect in a restored optimiser and its schedule."
+    O = self.cfg.optimizer
+    self.sched.base_lrs = [O.lr] * len(self.opt.param_groups)
+    for g, f in zip(self.opt.param_groups, self.sched.lr_lambdas):
+        g.update(initial_lr=O.lr, lr=O.lr * f(self.sched.last_epoch), weight_decay=O.weight_decay)
+    self.sched._last_lr = [g['lr'] for g in self.opt.param_groups]
+
+@patch
+def load(self:Trainer, path:str|Path, # a checkpoint written by `Trainer.save`
+         trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
+        ):
+    "Restore everything a checkpoint holds, random-number states included; the trainer's optimiser settings take effect."
+    ck, old = read_checkpoint(path, trust_pickle)
+    check_resume(old, self.cfg)
+    _load_weights(self.model, ck['model'], path, 'model'); _load_weights(self.ema, ck['ema'], path, 'EMA')
     self.opt.load_state_dict(ck['optimizer']); self.sched.load_state_dict(ck['scheduler'])
-    self.step, self.history = ck['step'], ck['history']
+    self.step, self.history = ck['step'], [tuple(h) for h in ck['history']]
     _set_rng_state(ck['rng'])
+    self._apply_optimizer_config()
 
-def _plot_loss(self:Trainer) -> Path:
+@patch
+def plot_loss(self:Trainer) -> Path:
     "Save the loss curve (and a moving average) to out_dir/loss.png."
     steps, losses = zip(*self.history) if self.history else ((), ())
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(steps, losses, lw=0.5, alpha=0.5, label='loss')
-    if len(losses) > 20:
-        k = max(len(losses) // 50, 5)
-        ax.plot(steps[k - 1:], np.convolve(losses, np.ones(k) / k, 'valid'), label=f'mean of {k}')
-    ax.set(xlabel='step', ylabel=self.cfg.loss.name, title=f'{self.cfg.model.name}, {self.cfg.data.name}'); ax.legend()
-    path = self.out/'loss.png'; fig.savefig(path.with_suffix('.tmp.png'), dpi=100); plt.close(fig)
-    os.replace(path.with_suffix('.tmp.png'), path)
-    return path
+    try:
+        ax.plot(steps, losses, lw=0.5, alpha=0.5, label='loss')
+        if len(losses) > 20:
+            k = max(len(losses) // 50, 5)
+            ax.plot(steps[k - 1:], np.convolve(losses, np.ones(k) / k, 'valid'), label=f'mean of {k}')
+        ax.set(xlabel='step', ylabel=self.cfg.loss.name, title=f'{self.cfg.model.name}, {self.cfg.data.name}'); ax.legend()
+        with _locked(self), atomic_file(self.out/'loss.png') as f: fig.savefig(f, format='png', dpi=100)
+    finally: plt.close(fig)
+    return self.out/'loss.png'
 
-def _sample_grid(self:Trainer, n:int|None=None) -> Path:
+@patch
+def sample_grid(self:Trainer, n:int|None=None) -> Path:
     "Sample from the EMA weights and save the grid as sample_plot_path/step_XXXXXXX.png."
     n = n or self.cfg.sampler.num_samples
     g = torch.Generator(self.device).manual_seed(self.cfg.training.seed + self.step)  # keeps the training noise stream untouched
     x = sample_images(self.ema.module, self.rate, self.cfg, n, device=self.device, progress=False, generator=g)
     S = self.cfg.data.S
     if isinstance(self.rate, AbsorbingRate): x = torch.where(x == S, torch.zeros_like(x), x)  # a mask left by final_step='none': black
-    return save_images(x.cpu(), S, self.out/self.cfg.saving.sample_plot_path/f'step_{self.step:07d}.png')
-
-Trainer._state, Trainer.save, Trainer.load, Trainer.plot_loss, Trainer.sample_grid = _state, _save, _load, _plot_loss, _sample_grid
+    with _locked(self): return save_images(x.cpu(), S, self.out/self.cfg.saving.sample_plot_path/f'step_{self.step:07d}.png')
 
 # %% ../nbs/08_train.ipynb #7fcce0a9
-def _fit(self:Trainer, n_iters:int|None=None) -> Trainer:
-    "Train until step `n_iters` (default: training.n_iters)."
+@patch
+def fit(self:Trainer, n_iters:int|None=None) -> Trainer:
+    "Train until step `n_iters` (default: training.n_iters), holding the output folder's lock."
     n_iters = n_iters or self.cfg.training.n_iters
     S_freq, C_freq, log_freq = self.cfg.sampler.sample_freq, self.cfg.saving.checkpoint_freq, self.cfg.training.log_freq
-    if self.main: self.out.mkdir(parents=True, exist_ok=True); save_config(self.cfg, self.out/'config.yaml')
-    bar = tqdm(total=n_iters, initial=self.step, disable=not (self.progress and self.main), desc='train')
-    t0, s0 = time.perf_counter(), self.step
-    batches = self._batches()
-    while self.step < n_iters and not self._out_of_time(t0):
-        x0, y = next(batches)  # fetched only when needed: fetching draws augmentation noise
-        loss = self.train_step(x0, y)
-        self.history.append((self.step, loss))
-        if self.step % log_freq == 0:
-            bar.set_postfix(loss=f'{loss:.4g}', steps_per_s=f'{(self.step - s0) / (time.perf_counter() - t0):.2f}')
-            bar.update(log_freq)
-        if self.main and S_freq and self.step % S_freq == 0: self.sample_grid(); self.plot_loss()
-        if self.main and C_freq and self.step % C_freq == 0: self.save()
-    bar.n = self.step; bar.close()
-    self.seconds = time.perf_counter() - t0
-    if self.main:
-        self.save()
-        if not (S_freq and self.step % S_freq == 0): self.sample_grid(); self.plot_loss()
+    with _locked(self):
+        if self.main and self.step == 0: save_config(self.cfg, self.out/'config.yaml')
+        bar = tqdm(total=n_iters, initial=self.step, disable=not (self.progress and self.main), desc='train')
+        t0, s0 = time.perf_counter(), self.step
+        batches = self._batches()
+        while self.step < n_iters and not self._out_of_time(t0):
+            x0, y = next(batches)  # fetched only when needed: fetching draws augmentation noise
+            loss = self.train_step(x0, y)
+            self.history.append((self.step, loss))
+            if self.step % log_freq == 0:
+                bar.set_postfix(loss=f'{loss:.4g}', steps_per_s=f'{(self.step - s0) / (time.perf_counter() - t0):.2f}')
+                bar.update(log_freq)
+            if self.main and S_freq and self.step % S_freq == 0: self.sample_grid(); self.plot_loss()
+            if self.main and C_freq and self.step % C_freq == 0: self.save()
+        bar.n = self.step; bar.close()
+        self.seconds = time.perf_counter() - t0
+        if self.main:
+            self.save()
+            if not (S_freq and self.step % S_freq == 0): self.sample_grid(); self.plot_loss()
     return self
 
+@patch
 def _out_of_time(self:Trainer, t0:float) -> bool:
     "Whether `training.max_seconds` have passed (rank 0 decides for all processes)."
     limit = self.cfg.training.max_seconds
@@ -574,8 +758,6 @@ def _out_of_time(self:Trainer, t0:float) -> bool:
     stop = torch.tensor(float(time.perf_counter() - t0 >= limit), device=self.device)
     if self.world > 1: dist.broadcast(stop, 0)
     return bool(stop)
-
-Trainer.fit, Trainer._out_of_time = _fit, _out_of_time
 
 # %% ../nbs/08_train.ipynb #4e893a34
 def _fixed_batch(cfg:Config, B:int, seed:int=0):
@@ -598,7 +780,7 @@ def _ddp_worker(rank, world, port, cfg_dict, out_path):
     x0, xt, t = _fixed_batch(cfg, 8)
     share = slice(rank * 8 // world, (rank + 1) * 8 // world)
     grads = _ce_grads(net, x0[share], xt[share], t[share])
-    if rank == 0: torch.save(grads, out_path)
+    if rank == 0: atomic_save(grads, out_path)
     dist.destroy_process_group()
 
 def ddp_grad_check(cfg:Config, # a (small) config: the model to check
@@ -610,7 +792,7 @@ def ddp_grad_check(cfg:Config, # a (small) config: the model to check
     with tempfile.TemporaryDirectory() as d:
         out = Path(d)/'grads.pt'
         mp.spawn(_ddp_worker, args=(world, port, config_to_dict(cfg), str(out)), nprocs=world)
-        ddp = torch.load(out)
+        ddp = load_torch(out, what='gradient file')
     torch.manual_seed(0); single = _ce_grads(build_model(cfg), *_fixed_batch(cfg, 8))
     return max((a - b).abs().max().item() for a, b in zip(ddp, single))
 
@@ -629,6 +811,11 @@ def _config_options(p:argparse.ArgumentParser, sections=None):
             g.add_argument(f'--{sec}.{f.name}', dest=f'{sec}.{f.name}', default=argparse.SUPPRESS, metavar=str(f.type).upper(),
                            help=f"{f.metadata['help']} (default: {d})")
 
+def _safety_options(p:argparse.ArgumentParser):
+    "The options every command line shares: --unsafe_load_pickle and --debug."
+    p.add_argument('--unsafe_load_pickle', action='store_true',
+                   help='also load checkpoints that hold pickled Python objects (older versions): this runs code the file names, so only for files you wrote')
+    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
 
 def _preset_or_file(name:str) -> Config:
     if name in PRESETS: return PRESETS[name]()
@@ -636,45 +823,62 @@ def _preset_or_file(name:str) -> Config:
     raise ValueError(f"{name!r} is neither a preset ({', '.join(PRESETS)}) nor a .yaml/.yml/.json config file")
 
 def train_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='dvit_train', description='Train a discrete diffusion model (Campbell et al. 2022) on images.')
-    p.add_argument('config', nargs='?', default='digits', help=f"a preset ({', '.join(PRESETS)}) or a .yaml/.json config file (default: digits)")
+    "The command line of `dvit_train`."
+    p = CLIParser(prog='dvit_train', description='Train a discrete diffusion model (Campbell et al. 2022) on images.')
+    p.add_argument('config', nargs='?', default=None, help=f"a preset ({', '.join(PRESETS)}) or a .yaml/.json config file (default: digits); "
+                   "with --resume it only names the default folder runs/<name>")
     p.add_argument('--out', default=None, help='output folder (default: runs/<preset or file name>)')
-    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt (its config, with these overrides)')
+    p.add_argument('--resume', action='store_true', help="continue from OUT/checkpoint.pt, with the checkpoint's config and these overrides")
     p.add_argument('--print_config', action='store_true', help='print the resolved config as YAML and exit')
     p.add_argument('--no_progress', action='store_true', help='no progress bar')
+    _safety_options(p)
     _config_options(p)
     return p
 
+def _train_setup(name:str|None, out:str|None, resume:bool, trust_pickle:bool, overrides:dict) -> tuple[Config, Path]:
+    "The config and the output folder of a `dvit_train` command line."
+    if resume and name is not None and out is not None:
+        raise ValueError(f"--resume continues OUT/checkpoint.pt with the config stored in it: give --out or a config name "
+                         f"(for runs/<name>), not both; change settings with --section.key")
+    out = Path(out or Path('runs')/Path(name or 'digits').stem)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--out {out} is a file; give a folder")
+    ck = out/'checkpoint.pt'
+    if resume:
+        if not ck.exists(): raise FileNotFoundError(f"--resume: there is no checkpoint {ck} to continue; start a new run without --resume")
+        base = read_checkpoint(ck, trust_pickle)[1]
+    else:
+        if ck.exists(): raise FileExistsError(f"{out} already holds a checkpoint: continue it with --resume, or write to another --out")
+        base = _preset_or_file(name or 'digits')
+    return apply_overrides(base, overrides), out
+
 def dvit_train(argv:list|None=None) -> Trainer|None:
-    "Command line: train from a preset or config file with `--section.key value` overrides."
+    "Command line: train from a preset or config file with `--section.key value` overrides, or resume a run."
     args = vars(train_parser().parse_args(argv))
-    name, out, resume = args.pop('config'), args.pop('out'), args.pop('resume')
-    show, quiet = args.pop('print_config'), args.pop('no_progress')
-    out = Path(out or Path('runs')/Path(name).stem)
-    base = load_config(out/'config.yaml') if resume and (out/'config.yaml').exists() else _preset_or_file(name)
-    cfg = apply_overrides(base, args)
-    if show: print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False)); return None
-    tr = Trainer(cfg, out, resume=resume, progress=not quiet)
-    tr.fit()
-    if tr.main:
-        print(f"trained {cfg.model.name} on {cfg.data.name} to step {tr.step} in {tr.seconds:.0f}s; "
-              f"last loss {tr.history[-1][1]:.4g}; wrote {out/'checkpoint.pt'}, {out/'loss.png'} and {out/cfg.saving.sample_plot_path}/")
-    if cfg.distributed: dist.destroy_process_group()
-    return tr
+    with cli_errors('dvit_train', args.pop('debug')):
+        name, out, resume, unsafe = args.pop('config'), args.pop('out'), args.pop('resume'), args.pop('unsafe_load_pickle')
+        show, quiet = args.pop('print_config'), args.pop('no_progress')
+        cfg, out = _train_setup(name, out, resume, unsafe, args)
+        if show: print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False)); return None
+        tr = Trainer(cfg, out, resume=resume, progress=not quiet, trust_pickle=unsafe)
+        if resume and tr.main: print(f"resuming {out/'checkpoint.pt'} at step {tr.step}", flush=True)
+        tr.fit()
+        if tr.main:
+            print(f"trained {cfg.model.name} on {cfg.data.name} to step {tr.step} in {tr.seconds:.0f}s; "
+                  f"last loss {tr.history[-1][1]:.4g}; wrote {out/'checkpoint.pt'}, {out/'loss.png'} and {out/cfg.saving.sample_plot_path}/")
+        if cfg.distributed: dist.destroy_process_group()
+        return tr
 
 # %% ../nbs/08_train.ipynb #b62e5a23
 def load_checkpoint(path:str|Path, # a checkpoint written by `Trainer.save`
                     device=None, # where to put the network (default: chosen by `get_device`)
                     ema:bool=True, # the EMA weights (else the raw ones)
+                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
                    ) -> tuple[nn.Module, object, Config]:
     "The network (in eval mode), the rate and the config of a checkpoint."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found")
-    ck = torch.load(path, map_location='cpu', weights_only=False)
-    cfg = config_from_dict(ck['config'])
+    ck, cfg = read_checkpoint(path, trust_pickle)
     net = build_model(cfg)
-    if ema: net.load_state_dict({k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')})
-    else: net.load_state_dict(ck['model'])
+    if ema: _load_weights(net, {k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')}, path, 'EMA')
+    else: _load_weights(net, ck['model'], path, 'model')
     return net.to(get_device(device)).eval(), build_rate(cfg), cfg
 
 def save_animation(traj:torch.Tensor, # trajectory (steps+1, n, C, H, W) of states
@@ -682,32 +886,48 @@ def save_animation(traj:torch.Tensor, # trajectory (steps+1, n, C, H, W) of stat
                    path:str|Path, # the GIF to write
                    frames:int=40, # number of frames
                   ) -> Path:
-    "An animated GIF of the reverse process: one grid per frame."
+    "An animated GIF of the reverse process: one grid per frame (written atomically)."
     idx = torch.linspace(0, len(traj) - 1, frames).round().long()
     imgs = []
     for i in idx:
         x = traj[i].long(); x = torch.where(x >= S, torch.zeros_like(x), x)
         g = (image_grid(x, S) * 255).round().to(torch.uint8)
         imgs.append(Image.fromarray(g[0].numpy() if g.shape[0] == 1 else g.permute(1, 2, 0).numpy()))
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    imgs[0].save(tmp, format='GIF', save_all=True, append_images=imgs[1:] + [imgs[-1]] * 10, duration=80, loop=0)
-    os.replace(tmp, path)
-    return path
+    with atomic_file(path) as f:
+        imgs[0].save(f, format='GIF', save_all=True, append_images=imgs[1:] + [imgs[-1]] * 10, duration=80, loop=0)
+    return Path(path)
 
 # %% ../nbs/08_train.ipynb #64d3216d
+def _int_arg(what:str, low:int|None=None):
+    "An argparse type: an int (>= low), with a message that names what it is."
+    def conv(s:str) -> int:
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+        if low is not None and v < low: raise argparse.ArgumentTypeError(f"expected {what} >= {low}, got {v}")
+        return v
+    return conv
+
+def _check_output(path:str|Path, suffix:str, flag:str) -> Path:
+    "Raise unless `path` can be written as a `suffix` file."
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{flag} {path} is a folder; give a file name such as {path/('samples' + suffix)}")
+    if path.suffix.lower() != suffix: raise ValueError(f"{flag} {path} must end in {suffix}")
+    return path
+
 def sample_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='dvit_sample', description='Sample images from a dvit_train checkpoint.')
+    "The command line of `dvit_sample`."
+    p = CLIParser(prog='dvit_sample', description='Sample images from a dvit_train checkpoint.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=int, default=64, help='number of images (default: 64)')
+    p.add_argument('--n', type=_int_arg('a number of images', 1), default=64, help='number of images (default: 64)')
     p.add_argument('--out', default='samples.png', help='PNG grid to write (default: samples.png)')
     p.add_argument('--animation', default=None, help='also write an animated GIF of the reverse process here')
     p.add_argument('--raw', action='store_true', help='use the raw weights instead of the EMA weights')
-    p.add_argument('--y', type=int, default=None, help='class label for a conditional model')
-    p.add_argument('--guidance_scale', type=float, default=None, help='classifier-free guidance scale (conditional models)')
-    p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    p.add_argument('--y', type=_int_arg('an integer class label', 0), default=None, help='class label for a conditional model')
+    p.add_argument('--guidance_scale', type=float, default=None, help='classifier-free guidance scale (conditional models, with --y)')
+    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
     p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
     p.add_argument('--no_progress', action='store_true', help='no progress bar')
+    _safety_options(p)
     _config_options_sampler(p)
     return p
 
@@ -720,22 +940,24 @@ def _config_options_sampler(p):
 def dvit_sample(argv:list|None=None) -> torch.Tensor:
     "Command line: sample a PNG grid (and optionally a GIF of the reverse process) from a checkpoint."
     a = vars(sample_parser().parse_args(argv))
-    net, rate, cfg = load_checkpoint(a.pop('checkpoint'), a.pop('device'), ema=not a.pop('raw'))
-    out, anim, n, seed = a.pop('out'), a.pop('animation'), a.pop('n'), a.pop('seed')
-    y, gs, quiet = a.pop('y'), a.pop('guidance_scale'), a.pop('no_progress')
-    cfg = apply_overrides(cfg, a)
-    dev = next(net.parameters()).device
-    seed_everything(seed)
-    kw = dict(y=None if y is None else torch.full((n,), y, device=dev), device=dev, progress=not quiet,
-              return_trajectory=anim is not None)
-    if gs is not None: kw['guidance_scale'] = gs
-    res = sample_images(net, rate, cfg, n, **kw)
-    x, traj = res if anim is not None else (res, None)
-    x = torch.where(x >= cfg.data.S, torch.zeros_like(x), x)
-    save_images(x.cpu(), cfg.data.S, out)
-    if traj is not None: save_animation(traj, cfg.data.S, anim)
-    print(f"wrote {out}" + (f" and {anim}" if anim else ''))
-    return x
+    with cli_errors('dvit_sample', a.pop('debug')):
+        out, anim = _check_output(a.pop('out'), '.png', '--out'), a.pop('animation')
+        if anim is not None: anim = _check_output(anim, '.gif', '--animation')
+        net, rate, cfg = load_checkpoint(a.pop('checkpoint'), a.pop('device'), ema=not a.pop('raw'), trust_pickle=a.pop('unsafe_load_pickle'))
+        n, seed, y, gs, quiet = a.pop('n'), a.pop('seed'), a.pop('y'), a.pop('guidance_scale'), a.pop('no_progress')
+        cfg = apply_overrides(cfg, a)
+        dev = next(net.parameters()).device
+        seed_everything(seed)
+        kw = dict(y=None if y is None else torch.full((n,), y, device=dev), device=dev, progress=not quiet,
+                  return_trajectory=anim is not None)
+        if gs is not None: kw['guidance_scale'] = gs
+        res = sample_images(net, rate, cfg, n, **kw)
+        x, traj = res if anim is not None else (res, None)
+        x = torch.where(x >= cfg.data.S, torch.zeros_like(x), x)
+        save_images(x.cpu(), cfg.data.S, out)
+        if traj is not None: save_animation(traj, cfg.data.S, anim)
+        print(f"wrote {out}" + (f" and {anim}" if anim else ''))
+        return x
 
 # %% ../nbs/08_train.ipynb #b0dcf9ea
 def train_main():
