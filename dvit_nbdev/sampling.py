@@ -6,21 +6,20 @@
 from __future__ import annotations
 import itertools, math
 import torch
-import torch.nn.functional as F
-from fastcore.meta import delegates
+from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import check_states, sample_categorical
-from .rates import Rate, AbsorbingRate
-from .forward import flat_states, batch_times
+from .core import sample_categorical
+from .rates import Rate
+from .forward import flat_states
 from .losses import denoise, _reverse_rates
 
 # %% auto #0
 __all__ = ['all_states', 'state_index', 'ToyDistribution', 'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser',
-           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
+           'NonFiniteError', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
 
 # %% ../nbs/04_sampling.ipynb #afff1355
 def all_states(S:int, D:int) -> torch.Tensor:
-    "Every vector of D states in [0, S), in lexicographic order: (S**D, D)."
+    "Every vector of D states in [0, S), in lexicographic order: `(S**D, D)`."
     return torch.tensor(list(itertools.product(range(S), repeat=D)), dtype=torch.long)
 
 def state_index(x:torch.Tensor, S:int) -> torch.Tensor:
@@ -46,12 +45,15 @@ class ToyDistribution:
         keep = (self.states[None] == self.protos[:, None]).double()  # (P, K, D)
         self.comp_probs = ((1 - noise) * keep + noise / S).prod(-1)
         self.probs = self.weights @ self.comp_probs  # (K,)
-    def __repr__(self): return f"ToyDistribution(S={self.S}, D={self.D}, num_protos={self.num_classes}, noise={self.noise})"
+    def __repr__(self):
+        return f"ToyDistribution(S={self.S}, D={self.D}, num_protos={self.num_classes}, noise={self.noise})"
 
 # %% ../nbs/04_sampling.ipynb #5c0dc4d6
-def _toy_sample(self:ToyDistribution, n:int, # number of samples
-                y:torch.Tensor|None=None, # class labels (n,) to sample one component each, or None
-                generator:torch.Generator|None=None):
+@patch
+def sample(self:ToyDistribution, n:int, # number of samples
+           y:torch.Tensor|None=None, # class labels (n,) to sample one component each, or None
+           generator:torch.Generator|None=None, # random generator
+          ):
     "Draw n samples: (n, D) states (from component y[i] when labels are given)."
     if y is None: idx = torch.multinomial(self.probs.float(), n, replacement=True, generator=generator)
     else: idx = torch.multinomial(self.comp_probs[y].float(), 1, generator=generator)[:, 0]
@@ -60,11 +62,11 @@ def _toy_sample(self:ToyDistribution, n:int, # number of samples
 def empirical(x:torch.Tensor, # samples (n, D) in [0, S)
               S:int, # number of states
              ) -> torch.Tensor:
-    "Frequencies of the samples over all S^D states: (S**D,) float64."
+    "Frequencies of the samples over all S^D states: `(S**D,)`, float64."
     return torch.bincount(state_index(x.cpu(), S), minlength=S ** x.shape[-1]).double() / x.shape[0]
 
 def tv_distance(x:torch.Tensor, # samples (n, D) in [0, S)
-                probs:torch.Tensor, # a distribution over all S^D states (S**D,)
+                probs:torch.Tensor, # a distribution over all S^D states, shape (S^D,)
                 S:int, # number of states
                ) -> float:
     "Total variation distance between the samples' empirical distribution and `probs`."
@@ -81,44 +83,47 @@ def tv_null_quantile(probs:torch.Tensor, # a distribution over states (K,)
     freq = torch.stack([torch.bincount(d, minlength=len(probs)).double() / n for d in draws])
     return torch.quantile(0.5 * (freq - probs.double()).abs().sum(1), q).item()
 
-ToyDistribution.sample = _toy_sample
-
 # %% ../nbs/04_sampling.ipynb #91c10be9
-def _toy_marginal(self:ToyDistribution, rate:Rate, # the forward process (rate.S >= S)
-                  t:float, # time
-                  y:int|None=None, # a class, to get the marginal of one component
-                 ) -> torch.Tensor:
-    "$q_t(x) = \\sum_{x_0} p(x_0) \\prod_d P_{t|0}(x_0^d, x^d)$ over all rate.S^D states: (rate.S**D,) float64."
+@patch
+def marginal(self:ToyDistribution, rate:Rate, # the forward process (rate.S >= S)
+             t:float, # time
+             y:int|None=None, # a class, to get the marginal of one component
+            ) -> torch.Tensor:
+    "$q_t(x) = \\sum_{x_0} p(x_0) \\prod_d P_{t|0}(x_0^d, x^d)$ over all rate.S^D states: `(rate.S**D,)`, float64."
     P = rate.transition(torch.tensor([float(t)], dtype=torch.float64), torch.float64)[0][:self.S]  # (S, S_rate)
     xs = all_states(rate.S, self.D)  # (K', D)
     lik = torch.stack([P[self.states[:, d]][:, xs[:, d]] for d in range(self.D)]).prod(0)  # (K, K')
     p0 = self.probs if y is None else self.comp_probs[y]
     return p0 @ lik
 
-def _toy_posterior(self:ToyDistribution, rate:Rate, x:torch.Tensor, t:torch.Tensor, y=None) -> torch.Tensor:
+def _toy_posterior(toy:ToyDistribution, rate:Rate, x:torch.Tensor, t:torch.Tensor, y=None) -> torch.Tensor:
     "p(x0 = each state | x_t = x) for distinct rows: x (m, D), t (m,) -> (m, K) float64."
-    P = rate.transition(t.double(), torch.float64)[:, :self.S]  # (m, S, S_rate)
+    P = rate.transition(t.double(), torch.float64)[:, :toy.S]  # (m, S, S_rate)
     cols = P.transpose(1, 2)[torch.arange(len(x))[:, None], x]  # (m, D, S): P(x0^d = v, x^d)
-    lik = cols.gather(2, self.states.T[None].expand(len(x), -1, -1)).prod(1)  # (m, K)
-    post = lik * (self.probs[None] if y is None else self.comp_probs[y])
+    lik = cols.gather(2, toy.states.T[None].expand(len(x), -1, -1)).prod(1)  # (m, K)
+    post = lik * (toy.probs[None] if y is None else toy.comp_probs[y])
     return post / post.sum(1, keepdim=True)
 
 class ToyDenoiser(torch.nn.Module):
     "The exact denoiser of a `ToyDistribution` for a rate: logits of $p(x_0^d \\mid x_t)$, (n, D, rate.S)."
-    def __init__(self, toy:ToyDistribution, rate:Rate, conditional:bool=False):
+    def __init__(self, toy:ToyDistribution, # the distribution
+                 rate:Rate, # the forward process
+                 conditional:bool=False, # take class labels y (the mixture components)
+                ):
         super().__init__()
         self.toy, self.rate = toy, rate
         self.num_classes = toy.num_classes if conditional else 0
         self.calls = 0  # number of forward calls (network evaluations)
     def forward(self, x, t, y=None):
         self.calls += 1
-        n, K = x.shape[0], self.toy.S ** self.toy.D
+        n = x.shape[0]
         t = t.to(torch.float64).expand(n) if t.numel() == 1 else t.to(torch.float64)
-        key = torch.stack([state_index(x, self.rate.S).double(), t], 1)
-        if y is not None: key = torch.cat([key, y[:, None].double()], 1)
-        uniq, inv = torch.unique(key, dim=0, return_inverse=True)
-        post = _toy_posterior(self.toy, self.rate, x[_first_rows(inv, len(uniq))], uniq[:, 1],
-                              None if y is None else uniq[:, 2].long())  # (m, K)
+        key = torch.unique(t, return_inverse=True)[1]  # (n,): one integer per distinct (time, label, state)
+        if y is not None: key = key * self.toy.num_classes + y
+        key = key * self.rate.S ** self.toy.D + state_index(x, self.rate.S)
+        uniq, inv = torch.unique(key, return_inverse=True)
+        rows = _first_rows(inv, len(uniq))
+        post = _toy_posterior(self.toy, self.rate, x[rows], t[rows], None if y is None else y[rows])  # (m, K)
         marg = torch.zeros(len(uniq), self.toy.D, self.rate.S, dtype=torch.float64)
         for d in range(self.toy.D):
             marg[:, d].index_add_(1, self.toy.states[:, d], post)
@@ -128,46 +133,118 @@ def _first_rows(inv, m):
     "For each of m groups, the index of one row with that group id."
     return torch.zeros(m, dtype=torch.long).scatter_(0, inv, torch.arange(len(inv)))
 
-ToyDistribution.marginal = _toy_marginal
-
 # %% ../nbs/04_sampling.ipynb #fefe5f12
+class NonFiniteError(ValueError):
+    "The denoiser's logits or the reverse rates became NaN or infinite while sampling."
+
+_CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
+
+class _Record:
+    "What a sampler run records: the denoiser calls, and on the device the first place and time of a non-finite value."
+    PHASES = ('step', 'corrector', 'final', 'iteration')
+    def __init__(self, device, num_steps):
+        self.nfe, self.num_steps, self.code = 0, num_steps, 0
+        self.first = torch.full((), -1, dtype=torch.long, device=device)  # code (step, phase, what) of the first one
+        self.t = torch.zeros((), device=device)  # its time
+    def at(self, step:int, phase:str):
+        "Say where the next evaluations happen: a step number and one of `PHASES`."
+        self.code = 8 * step + 2 * self.PHASES.index(phase)
+    def watch(self, ok, t, what):
+        "Record the place and time of the first chain (n,) that is not `ok`, unless one was recorded before."
+        bad = ~ok  # (n,)
+        new = (self.first < 0) & bad.any()
+        self.t = torch.where(new, t.float()[bad.int().argmax()], self.t)
+        self.first = torch.where(new, self.code + what, self.first)
+    def check(self):
+        "Raise `NonFiniteError` if a non-finite value was recorded (one host synchronisation)."
+        code = int(self.first)
+        if code < 0: return
+        step, phase, what = code // 8, self.PHASES[code % 8 // 2], ('reverse rates', 'logits')[code % 2]
+        where = dict(step=f'at step {step} of {self.num_steps}',
+                     corrector=f'in a corrector step after step {step} of {self.num_steps}',
+                     final='in the final step', iteration=f'at iteration {step} of the exact sampler')[phase]
+        raise NonFiniteError(f"the {what} became NaN or infinite {where} (t={self.t.item():.4g}): "
+                             "the denoiser returned non-finite logits there (NaN weights or inputs?)")
+
+def _finite(v): return torch.nan_to_num(v, nan=0., posinf=0., neginf=0.)
+
 class _Reverse:
     "The learned reverse chain: reverse rates and logits at (x, t), with guidance and fixed dimensions."
-    def __init__(self, denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio):
+    def __init__(self, denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, record):
         self.f, self.rate, self.shape, self.y, self.gamma = denoiser, rate, shape, y, guidance_scale
-        self.fixed, self.eps, self.nfe = fixed, eps_ratio, 0
+        self.fixed, self.eps, self.rec = fixed, eps_ratio, record
+        self.guided = y is not None and guidance_scale is not None and guidance_scale != 1
+    def at(self, step, phase):
+        "This chain, its record told where the next evaluations happen."
+        self.rec.at(step, phase); return self
+    def sub(self, rows):
+        "The chain restricted to some of its chains (their labels and fixed dimensions), with the same record."
+        return _Reverse(self.f, self.rate, self.shape, None if self.y is None else self.y[rows], self.gamma,
+                        None if self.fixed is None else self.fixed[rows], self.eps, self.rec)
     def _call(self, x, t, y):
-        self.nfe += 1
+        self.rec.nfe += 1
         return denoise(self.f, x, t, y, (x.shape[0], *self.shape), self.rate.S)
     def logits(self, x, t):
         "Denoiser logits (n, D, S) at states x (n, D) and times t (n,), guided when asked."
-        lc = self._call(x, t, self.y)
-        if self.gamma is None or self.y is None or self.gamma == 1: return lc
-        return self.gamma * lc + (1 - self.gamma) * self._call(x, t, None)
+        lg = self._call(x, t, self.y)
+        if self.guided:
+            lu = self._call(x, t, None)
+            ruled_out = (lg == -math.inf) | (lu == -math.inf)  # as in the rates: ruled out by either call, out
+            lg = torch.where(ruled_out, -math.inf, self.gamma * lg + (1 - self.gamma) * lu)
+        finite = torch.isfinite(torch.logsumexp(lg, -1))  # (n, D): false for NaN, +inf or all -inf
+        self.rec.watch(finite.all(-1), t, 1)
+        return torch.where(finite[..., None], lg, 0.)
+    def _rates(self, x_eval, t, y, x, kernel):
+        rr = _reverse_rates(self._call(x_eval, t, y), x, kernel, self.eps)  # (n, D, S)
+        self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)  # rates are >= 0: the sum is finite when they all are
+        return rr
     def rates(self, x, t, kernel=None, x_eval=None):
-        "Reverse rates (n, D, S) out of states x at times t, the denoiser called at x_eval (default x); zero for fixed dimensions."
+        "Reverse rates (n, D, S) out of states x at times t, the denoiser called at x_eval (default x); 0 where fixed."
         kernel, x_eval = kernel or self.rate.at(t), x if x_eval is None else x_eval
-        rr = _reverse_rates(self._call(x_eval, t, self.y), x, kernel, self.eps)
-        if self.gamma is not None and self.y is not None and self.gamma != 1:
-            ru = _reverse_rates(self._call(x_eval, t, None), x, kernel, self.eps)
+        rr = self._rates(x_eval, t, self.y, x, kernel)
+        if self.guided:
+            ru = self._rates(x_eval, t, None, x, kernel)
             pos = (rr > 0) & (ru > 0)
-            rr = torch.where(pos, torch.exp(self.gamma * torch.log(torch.where(pos, rr, 1.))
-                                            + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.))), torch.zeros_like(rr))
+            log_rr = self.gamma * torch.log(torch.where(pos, rr, 1.)) \
+                     + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.))
+            rr = torch.where(pos, torch.exp(log_rr), 0.)
         return rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)
 
 # %% ../nbs/04_sampling.ipynb #f7b2749b
-def _leap(x, rr, h, ordinal, generator=None):
-    "One tau-leap of length h with frozen rates rr (n, D, S) from states x (n, D)."
-    n_jumps = torch.poisson(h * rr.sum(-1), generator=generator)  # (n, D)
-    if not ordinal: n_jumps = torch.where(n_jumps > 1, torch.zeros_like(n_jumps), n_jumps)  # reject multiple jumps
+_FEW_JUMPS = 16.  # expected jumps of a dimension up to which a leap draws them one by one (above: a count per state)
+
+def _moves_one_by_one(x, rr, lam, generator):
+    "Ordinal moves (n, D): N ~ Poisson(lam) jumps per dimension, each to s with probability proportional to rr."
+    n_jumps = torch.poisson(lam, generator=generator)  # (n, D)
+    moves = torch.zeros_like(x)
     idx = n_jumps.nonzero(as_tuple=True)
-    if len(idx[0]) == 0: return x
-    counts, probs, xj = n_jumps[idx].long(), rr[idx], x[idx]  # (J,), (J, S), (J,)
-    draws = sample_categorical(probs, int(counts.max()), generator)  # (J, max N)
-    used = torch.arange(draws.shape[1], device=x.device)[None] < counts[:, None]
-    new = (xj + ((draws - xj[:, None]) * used).sum(1)).clamp(0, rr.shape[-1] - 1)  # ordinal: sum of the jumps
-    x = x.clone(); x[idx] = new  # (categorical: exactly one jump, so `new` is the drawn state)
-    return x
+    if len(idx[0]) == 0: return moves
+    counts, xj = n_jumps[idx].long(), x[idx]  # (J,), (J,)
+    draws = sample_categorical(rr[idx], int(counts.max()), generator)  # (J, max N)
+    used = torch.arange(draws.shape[1], device=x.device) < counts[:, None]
+    moves[idx] = ((draws - xj[:, None]) * used).sum(1)
+    return moves
+
+def _moves_per_state(x, rr, h, generator):
+    "Ordinal moves (...) of states x (...) from Poisson(h rr_s) jumps to each state s, rates rr (..., S)."
+    counts = torch.poisson(h * rr, generator=generator)  # (..., S): whole numbers
+    s = torch.arange(rr.shape[-1], device=x.device, dtype=counts.dtype)
+    # sum_s counts_s (s - x); float32 sums of whole numbers are exact below 2^24: fewer than 65,000 jumps at S = 256
+    return (counts @ s).long() - counts.sum(-1).long() * x
+
+def _leap(x, rr, h, ordinal, generator=None):
+    "One tau-leap of length h with frozen rates rr (n, D, S) from states x (n, D): O(n D S) at any h."
+    lam = _finite(h * rr.sum(-1))  # (n, D): expected number of jumps (0 where the record saw a NaN)
+    if not ordinal:  # a dimension that jumps once takes the drawn state; one that jumps more than once stays
+        one = (torch.poisson(lam, generator=generator) == 1).nonzero(as_tuple=True)
+        x = x.clone(); x[one] = sample_categorical(rr[one], generator=generator)
+        return x
+    many = lam > _FEW_JUMPS
+    moves = _moves_one_by_one(x, rr, lam.masked_fill(many, 0.), generator)
+    big = many.nonzero(as_tuple=True)
+    if len(big[0]) == many.numel(): moves = _moves_per_state(x, rr, h, generator)  # all of them: no copy
+    elif len(big[0]): moves[big] = _moves_per_state(x[big], rr[big], h, generator)
+    return (x + moves).clamp(0, rr.shape[-1] - 1)
 
 # %% ../nbs/04_sampling.ipynb #3d67e0c8
 def _corrector_rates(rev, x, t):
@@ -176,6 +253,11 @@ def _corrector_rates(rev, x, t):
     fwd = k.rate_rows(x).scatter(-1, x[..., None], 0.)
     if rev.fixed is not None: fwd = fwd.masked_fill(rev.fixed[..., None], 0.)
     return rev.rates(x, t, k) + fwd
+
+def _correct(rev, x, t, h, num, ordinal, generator):
+    "num corrector leaps of length h at time t (n,) from states x (n, D)."
+    for _ in range(num): x = _leap(x, _corrector_rates(rev, x, t), h, ordinal, generator)
+    return x
 
 # %% ../nbs/04_sampling.ipynb #9b5e2880
 def _tau_step(rev, x, t, h, ordinal, generator):
@@ -187,7 +269,7 @@ def _midpoint_step(rev, x, t, h, ordinal, generator):
 
 def _euler_step(rev, x, t, h, ordinal, generator):
     rr = rev.rates(x, t)
-    total = rr.sum(-1)  # (n, D)
+    total = _finite(rr.sum(-1))  # (n, D)
     jump = torch.rand(total.shape, generator=generator, device=x.device) < -torch.expm1(-h * total)
     idx = jump.nonzero(as_tuple=True)
     if len(idx[0]) == 0: return x
@@ -197,26 +279,49 @@ def _euler_step(rev, x, t, h, ordinal, generator):
 _STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
-def _check_sampler_args(rate, shape, n, num_steps, min_t, max_t, initial_dist, final_step):
-    if not isinstance(n, int) or n < 1: raise ValueError(f"n must be an int >= 1, got {n!r}")
-    if not isinstance(num_steps, int) or num_steps < 1: raise ValueError(f"num_steps must be an int >= 1, got {num_steps!r}")
-    if not 0 < min_t < max_t: raise ValueError(f"min_t must lie in (0, max_t={max_t}), got {min_t}")
-    if initial_dist not in ('stationary', 'uniform'): raise ValueError(f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
-    if final_step not in ('argmax', 'sample', 'none'): raise ValueError(f"final_step must be 'argmax', 'sample' or 'none', got {final_step!r}")
+def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
+def _is_number(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+def _require(ok, message):
+    if not ok: raise ValueError(message)
+
+def _check_int(name, v, lo): _require(_is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
+
+def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_dist, x_init, final_step):
+    _check_int('n', n, 1); _check_int(steps_name, steps, 1)
+    _require(_is_number(max_t), f"max_t must be a finite number, got {max_t!r}")
+    _require(_is_number(min_t) and 0 < min_t < max_t, f"min_t must lie in (0, max_t={max_t}), got {min_t!r}")
+    _require(_is_number(eps_ratio) and eps_ratio > 0,
+             f"eps_ratio must be a number > 0 (it keeps the rates' denominators off 0), got {eps_ratio!r}")
+    _require(initial_dist in (None, 'stationary', 'uniform'),
+             f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
+    _require(initial_dist is None or x_init is None,
+             f"initial_dist={initial_dist!r} and x_init both give the starting states: pass one")
+    _require(final_step in ('argmax', 'sample', 'none'),
+             f"final_step must be 'argmax', 'sample' or 'none', got {final_step!r}")
+
+def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
+    _require(method in _STEPS, f"method must be one of {list(_STEPS)}, got {method!r}")
+    _require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
+    _check_int('num_corrector_steps', num_corrector_steps, 0)
+    _require(_is_number(multiplier) and multiplier > 0,
+             f"corrector_step_size_multiplier must be a number > 0, got {multiplier!r}")
+    _require(_is_number(entry_time), f"corrector_entry_time must be a finite number, got {entry_time!r}")
+    _require(not num_corrector_steps or entry_time >= min_t,
+             f"corrector_entry_time={entry_time} is below min_t={min_t}: no corrector step would run")
 
 def _initial(rate, shape, n, initial_dist, x_init, device, generator):
-    "Starting states (n, D): given, or drawn from the stationary or the uniform distribution."
-    D = math.prod(shape)
+    "Starting states (n, D): given, or drawn from the stationary (the default) or the uniform distribution."
     if x_init is not None:
-        if tuple(x_init.shape) != (n, *shape): raise ValueError(f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
+        _require(tuple(x_init.shape) == (n, *shape), f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
         return flat_states(x_init, rate.S, 'x_init').to(device).clone()
-    p = rate.stationary() if initial_dist == 'stationary' else torch.full((rate.S,), 1. / rate.S)
-    return torch.multinomial(p.to(device), n * D, replacement=True, generator=generator).view(n, D)
+    p = torch.full((rate.S,), 1. / rate.S) if initial_dist == 'uniform' else rate.stationary()
+    return torch.multinomial(p.to(device), n * math.prod(shape), replacement=True, generator=generator).view(n, -1)
 
 def _conditioning(rate, shape, n, mask, x_cond, x, device):
     "Fixed dimensions (n, D) bool or None; x with their values filled in."
     if mask is None and x_cond is None: return None, x
-    if mask is None or x_cond is None: raise ValueError("mask and x_cond go together: give both or neither")
+    _require(mask is not None and x_cond is not None, "mask and x_cond go together: give both or neither")
     mask = torch.as_tensor(mask, device=device).bool().expand(n, *shape).reshape(n, -1)
     x_cond = flat_states(x_cond.expand(n, *shape), rate.S, 'x_cond').to(device)
     return mask, torch.where(mask, x_cond, x)
@@ -228,77 +333,131 @@ def _final(rev, x, t, final_step, generator):
          sample_categorical(torch.softmax(logits.float(), -1), generator=generator)
     return x0 if rev.fixed is None else torch.where(rev.fixed, x, x0)
 
-def _check_labels(denoiser, y, n, device):
+def _num_classes(denoiser):
+    "The number of classes a denoiser conditions on (0: unconditional), or None when it does not say."
+    for f in (denoiser, getattr(denoiser, 'module', None)):  # `module`: a wrapper such as an EMA's AveragedModel
+        for o in (f, getattr(f, 'io', None)):  # `io`: the DenoiserIO of DiT and U-ViT (notebook 05)
+            if getattr(o, 'num_classes', None) is not None: return o.num_classes
+    return None
+
+def _check_guidance(guidance_scale, nc, y):
+    if guidance_scale is None: return
+    g = guidance_scale
+    _require(_is_number(g) and g >= 0, f"guidance_scale must be a number >= 0 or None, got {g!r}")
+    _require(nc != 0, f"guidance_scale={g} needs a conditional denoiser; this one is unconditional (num_classes=0)")
+    _require(y is not None, f"guidance_scale={g} needs class labels y (it mixes the rates given y with those without)")
+
+def _check_labels(denoiser, y, n, guidance_scale, device):
+    "Labels (n,) on device, or None; raise on labels or guidance the denoiser cannot use."
+    nc = _num_classes(denoiser)
+    _check_guidance(guidance_scale, nc, y)
     if y is None: return None
-    nc = getattr(denoiser, 'num_classes', None)
-    if nc is not None and not nc: raise ValueError("labels y were given but the denoiser is unconditional (num_classes=0)")
-    y = torch.as_tensor(y, device=device).long().expand(n)
-    if nc and (y.min() < 0 or y.max() >= nc): raise ValueError(f"labels must lie in [0, {nc - 1}]; got [{y.min().item()}, {y.max().item()}]")
+    _require(nc != 0, "labels y were given but the denoiser is unconditional (num_classes=0)")
+    integer = _is_int(y) or isinstance(y, torch.Tensor) and not (y.dtype.is_floating_point or y.dtype.is_complex
+                                                                  or y.dtype == torch.bool)
+    if not integer: raise TypeError(f"y must be an int label or an integer tensor of labels, got {y!r}")
+    y = torch.as_tensor(y, device=device)
+    _require(y.numel() in (1, n) and y.dim() <= 1,
+             f"y must be one label or {n} labels (n,), got shape {tuple(y.shape)}")
+    y = y.long().reshape(-1).expand(n)
+    lo, hi = int(y.min()), int(y.max())  # once per run
+    _require(lo >= 0 and not (nc and hi >= nc),
+             f"labels must lie in [0, {nc - 1 if nc else 'num_classes - 1'}]; got [{lo}, {hi}]")
     return y
+
+def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps, device,
+             generator):
+    "A sampler run's starting states (n, D), its reverse chain (labels, guidance, fixed dimensions, record) and device."
+    device = torch.device(device if device is not None else x_init.device if x_init is not None else 'cpu')
+    x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
+    fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
+    y = _check_labels(denoiser, y, n, guidance_scale, device)
+    return x, _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, _Record(device, steps)), device
+
+def _outputs(x, traj, info):
+    "x, followed by the trajectory and the info dict when they were asked for."
+    extra = tuple(v for v in (traj, info) if v is not None)
+    return (x, *extra) if extra else x
 
 # %% ../nbs/04_sampling.ipynb #89fe556d
 @torch.no_grad()
-def sample_chain(denoiser, # f(x, t, y=None) -> logits (n, *shape, S)
+def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
                  rate:Rate, # the forward process the denoiser was trained with
                  shape:tuple, # shape of one datum, e.g. (1, 28, 28) or (D,)
                  n:int, # number of samples
                  *,
                  method:str='tau_leaping', # 'tau_leaping', 'midpoint' or 'euler'
-                 num_steps:int=1000, # number of predictor steps from max_t to min_t
-                 min_t:float=0.01, # time of the last step
+                 num_steps:int=1000, # number of predictor steps from max_t to min_t (an int >= 1)
+                 min_t:float=0.01, # time of the last step, in (0, max_t)
                  max_t:float=1., # starting time T
                  is_ordinal:bool=True, # ordinal states: sum jumps and clamp; categorical: reject multiple jumps
-                 initial_dist:str='stationary', # 'stationary' (of the rate) or 'uniform'
-                 x_init:torch.Tensor|None=None, # starting states (n, *shape) instead of initial_dist
-                 num_corrector_steps:int=0, # corrector steps after each predictor step once t <= corrector_entry_time
-                 corrector_step_size_multiplier:float=1.5, # corrector step = multiplier * h
-                 corrector_entry_time:float=0.1, # corrector steps only when t <= this
-                 eps_ratio:float=1e-9, # added to denominators of the reverse rates
-                 y:torch.Tensor|None=None, # class labels (n,) (or one label) for a conditional denoiser
-                 guidance_scale:float|None=None, # classifier-free guidance gamma (None or 1: plain conditional)
-                 mask:torch.Tensor|None=None, # bool, broadcastable to (n, *shape): dimensions fixed to x_cond
-                 x_cond:torch.Tensor|None=None, # states broadcastable to (n, *shape) for the fixed dimensions
+                 initial_dist:str|None=None, # 'stationary' (of the rate; the default) or 'uniform'; not with x_init
+                 x_init:torch.Tensor|None=None, # starting states, shape (n,) + shape, instead of initial_dist
+                 num_corrector_steps:int=0, # corrector steps (>= 0) after each predictor step ending at t <= entry time
+                 corrector_step_size_multiplier:float=1.5, # corrector step = multiplier x h (> 0)
+                 corrector_entry_time:float=0.1, # corrector steps only when t <= this (at least min_t when correcting)
+                 eps_ratio:float=1e-9, # added to denominators of the reverse rates (> 0)
+                 y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
+                 guidance_scale:float|None=None, # classifier-free guidance gamma >= 0, needs y (None or 1: plain)
+                 mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: dimensions fixed to x_cond
+                 x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
-                 generator:torch.Generator|None=None, # random generator on `device`
-                 return_trajectory:bool=False, # also return the states after every step (steps+1, n, *shape)
+                 generator:torch.Generator|None=None, # random generator on the samples' device
+                 return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
+                 return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                  progress:bool=True, # show a progress bar
                  device=None, # device of the samples (default: the CPU, or x_init's device)
                 ):
-    "Simulate the learned reverse chain from max_t to min_t: LongTensor (n, *shape) (and the trajectory)."
+    "Simulate the learned reverse chain from `max_t` to `min_t`: states `(n, *shape)` (then trajectory, info)."
     shape = tuple(shape)
-    if method not in _STEPS: raise ValueError(f"method must be one of {list(_STEPS)}, got {method!r}")
-    _check_sampler_args(rate, shape, n, num_steps, min_t, max_t, initial_dist, final_step)
-    device = torch.device(device) if device is not None else (x_init.device if x_init is not None else torch.device('cpu'))
-    x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
-    fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
-    rev = _Reverse(denoiser, rate, shape, _check_labels(denoiser, y, n, device), guidance_scale, fixed, eps_ratio)
-    ts = torch.linspace(max_t, min_t, num_steps + 1, device=device)
+    _check_steps(method, is_ordinal, num_corrector_steps, corrector_step_size_multiplier, corrector_entry_time, min_t)
+    _check_sampler_args(n, num_steps, 'num_steps', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
+    x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
+                              x_cond=x_cond, y=y, guidance_scale=guidance_scale, eps_ratio=eps_ratio, steps=num_steps,
+                              device=device, generator=generator)
+    ts = torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
+    at = lambda t: torch.full((n,), t, device=device)  # (n,)
     traj = [x.to('cpu', torch.int16)] if return_trajectory else None
     for k in tqdm(range(num_steps), disable=not progress, desc=method):
-        t, h = ts[k].expand(n), (ts[k] - ts[k + 1]).item()
-        x = _STEPS[method](rev, x, t, h, is_ordinal, generator)
+        h = ts[k] - ts[k + 1]
+        x = _STEPS[method](rev.at(k + 1, 'step'), x, at(ts[k]), h, is_ordinal, generator)
         if num_corrector_steps and ts[k + 1] <= corrector_entry_time:
-            for _ in range(num_corrector_steps):
-                x = _leap(x, _corrector_rates(rev, x, ts[k + 1].expand(n)), corrector_step_size_multiplier * h, is_ordinal, generator)
+            x = _correct(rev.at(k + 1, 'corrector'), x, at(ts[k + 1]), corrector_step_size_multiplier * h,
+                         num_corrector_steps, is_ordinal, generator)
         if return_trajectory: traj.append(x.to('cpu', torch.int16))
-    x = _final(rev, x, ts[-1].expand(n), final_step, generator).view(n, *shape)
-    sample_chain.last_nfe = rev.nfe  # denoiser calls of the last run
-    return (x, torch.stack(traj).view(-1, n, *shape)) if return_trajectory else x
+        if (k + 1) % _CHECK_EVERY == 0: rev.rec.check()
+    rev.rec.check()
+    x = _final(rev.at(num_steps, 'final'), x, at(ts[-1]), final_step, generator).view(n, *shape)
+    rev.rec.check()
+    return _outputs(x, torch.stack(traj).view(-1, n, *shape) if return_trajectory else None,
+                    dict(nfe=rev.rec.nfe) if return_info else None)
 
 # %% ../nbs/04_sampling.ipynb #763c3d7e
-@delegates(sample_chain, but=['method'])
-def tau_leaping(denoiser, rate, shape, n, **kwargs):
-    "Tau-leaping (Campbell et al. 2022, Alg. 1); predictor-corrector when `num_corrector_steps` > 0."
+def tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
+                rate:Rate, # the forward process the denoiser was trained with
+                shape:tuple, # shape of one datum
+                n:int, # number of samples
+                **kwargs, # any other argument of sample_chain, but method
+               ):
+    "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1); predictor-corrector with corrector steps."
     return sample_chain(denoiser, rate, shape, n, method='tau_leaping', **kwargs)
 
-@delegates(sample_chain, but=['method'])
-def midpoint_tau_leaping(denoiser, rate, shape, n, **kwargs):
-    "Midpoint tau-leaping: two denoiser calls per step, second-order in h."
+def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
+                         rate:Rate, # the forward process the denoiser was trained with
+                         shape:tuple, # shape of one datum
+                         n:int, # number of samples
+                         **kwargs, # any other argument of sample_chain, but method
+                        ):
+    "`sample_chain` with midpoint tau-leaping steps: two denoiser calls per step, second-order in h."
     return sample_chain(denoiser, rate, shape, n, method='midpoint', **kwargs)
 
-@delegates(sample_chain, but=['method'])
-def euler_sampling(denoiser, rate, shape, n, **kwargs):
-    "Euler ('LBJF') steps: each dimension jumps at most once per step."
+def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
+                   rate:Rate, # the forward process the denoiser was trained with
+                   shape:tuple, # shape of one datum
+                   n:int, # number of samples
+                   **kwargs, # any other argument of sample_chain, but method
+                  ):
+    "`sample_chain` with Euler ('LBJF') steps: each dimension jumps at most once per step."
     return sample_chain(denoiser, rate, shape, n, method='euler', **kwargs)
 
 # %% ../nbs/04_sampling.ipynb #01cf0caa
@@ -311,39 +470,40 @@ def _solve_hazard(lam0, lam1, dt, target):
     return torch.where(c.abs() < 1e-12, lin, quad).clamp(max=dt)
 
 @torch.no_grad()
-def exact_sample(denoiser, # f(x, t, y=None) -> logits (n, *shape, S)
+def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
                  rate:Rate, # the forward process
                  shape:tuple, # shape of one datum
                  n:int, # number of samples
                  *,
-                 num_grid:int=500, # grid points for integrating the exit rate
-                 min_t:float=0.01, # end time
+                 num_grid:int=500, # grid points for integrating the exit rate (an int >= 1)
+                 min_t:float=0.01, # end time, in (0, max_t)
                  max_t:float=1., # starting time
-                 initial_dist:str='stationary', # 'stationary' or 'uniform'
-                 x_init:torch.Tensor|None=None, # starting states (n, *shape)
-                 eps_ratio:float=1e-9, # added to denominators of the reverse rates
-                 y:torch.Tensor|None=None, # class labels for a conditional denoiser
-                 mask:torch.Tensor|None=None, # bool, broadcastable to (n, *shape): fixed dimensions
+                 initial_dist:str|None=None, # 'stationary' (the default) or 'uniform'; not with x_init
+                 x_init:torch.Tensor|None=None, # starting states, shape (n,) + shape
+                 eps_ratio:float=1e-9, # added to denominators of the reverse rates (> 0)
+                 y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
+                 mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: fixed dimensions
                  x_cond:torch.Tensor|None=None, # states for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none'
                  generator:torch.Generator|None=None, # random generator
+                 return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                  progress:bool=True, # show a progress bar
                  device=None, # device of the samples
                 ) -> torch.Tensor:
-    "Simulate the reverse chain jump by jump (Gillespie with time-varying rates): (n, *shape)."
+    "Simulate the reverse chain jump by jump (Gillespie with time-varying rates): states `(n, *shape)` (then info)."
     shape = tuple(shape)
-    _check_sampler_args(rate, shape, n, num_grid, min_t, max_t, initial_dist, final_step)
-    device = torch.device(device) if device is not None else (x_init.device if x_init is not None else torch.device('cpu'))
-    x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
-    fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
-    rev = _Reverse(denoiser, rate, shape, _check_labels(denoiser, y, n, device), None, fixed, eps_ratio)
+    _check_sampler_args(n, num_grid, 'num_grid', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
+    x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
+                              x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid, device=device,
+                              generator=generator)
     grid = torch.linspace(max_t, min_t, num_grid + 1, dtype=torch.float64, device=device)
     t_cur, node = grid[0].expand(n).clone(), torch.ones(n, dtype=torch.long, device=device)
-    lam_cur = _exit_rate(rev, x, t_cur)
+    lam_cur = _exit_rate(rev.at(0, 'iteration'), x, t_cur)
     E = torch.empty(n, dtype=torch.float64, device=device).exponential_(generator=generator)
     H = torch.zeros(n, dtype=torch.float64, device=device)  # integrated rate since the last jump
-    bar = tqdm(total=num_grid, disable=not progress, desc='exact')
+    bar, it = tqdm(total=num_grid, disable=not progress, desc='exact'), 0
     while (node <= num_grid).any():
+        it += 1; rev.at(it, 'iteration')
         live = (node <= num_grid).nonzero()[:, 0]
         t_next = grid[node[live]]
         lam_next = _exit_rate(rev, x[live], t_next, live)
@@ -359,30 +519,23 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits (n, *shape, S)
             E[jp] = torch.empty(len(jp), dtype=torch.float64, device=device).exponential_(generator=generator)
             lam_cur[jp] = _exit_rate(rev, x[jp], tau, jp)
         bar.n = int(node.min().clamp(max=num_grid)); bar.refresh()
-    bar.close()
-    x = _final(rev, x, grid[-1].expand(n).float(), final_step, generator).view(n, *shape)
-    exact_sample.last_nfe = rev.nfe
-    return x
-
-def _sub(rev, rows):
-    "The reverse chain restricted to some chains (their labels and fixed dimensions)."
-    sub = _Reverse(rev.f, rev.rate, rev.shape, None if rev.y is None else rev.y[rows], None,
-                   None if rev.fixed is None else rev.fixed[rows], rev.eps)
-    return sub
+        if it % _CHECK_EVERY == 0: rev.rec.check()
+    bar.close(); rev.rec.check()
+    x = _final(rev.at(0, 'final'), x, grid[-1].expand(n).float(), final_step, generator).view(n, *shape)
+    rev.rec.check()
+    return _outputs(x, None, dict(nfe=rev.rec.nfe) if return_info else None)
 
 def _exit_rate(rev, x, t, rows=None):
     "Total reverse rate out of each state (m,) at times t (m,), float64."
-    sub = rev if rows is None else _sub(rev, rows)
-    out = sub.rates(x, t.float()).sum((1, 2)).double()
-    rev.nfe += sub.nfe if rows is not None else 0
-    return out
+    sub = rev if rows is None else rev.sub(rows)
+    return _finite(sub.rates(x, t.float()).sum((1, 2)).double())
 
 def _jump_once(rev, x, t, rows, generator):
     "One jump of each chain (m, D) at times t, to x^{d<-s} with probability proportional to its rate."
-    sub = _sub(rev, rows)
-    rr = sub.rates(x, t.float())  # (m, D, S)
-    rev.nfe += sub.nfe
-    k = sample_categorical(rr.flatten(1), generator=generator)
-    d, s = k // rr.shape[-1], k % rr.shape[-1]
-    x = x.clone(); x[torch.arange(len(x)), d] = s
+    w = rev.sub(rows).rates(x, t.float()).flatten(1)  # (m, D S)
+    tot = w.sum(1)
+    stay = ~(torch.isfinite(tot) & (tot > 0))  # no jump for a chain with non-finite rates (the record saw them)
+    k = sample_categorical(w.masked_fill(stay[:, None], 1.), generator=generator)
+    d, s, m = k // rev.rate.S, k % rev.rate.S, torch.arange(len(x), device=x.device)
+    x = x.clone(); x[m, d] = torch.where(stay, x[m, d], s)
     return x
