@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Rate
 from .forward import flat_states
-from .losses import denoise, _reverse_rates
+from .losses import denoise, reverse_rates_at
 
 # %% auto #0
 __all__ = ['all_states', 'state_index', 'ToyDistribution', 'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser',
@@ -195,7 +195,7 @@ class _Reverse:
         self.rec.watch(finite.all(-1), t, 1)
         return torch.where(finite[..., None], lg, 0.)
     def _rates(self, x_eval, t, y, x, kernel):
-        rr = _reverse_rates(self._call(x_eval, t, y), x, kernel, self.eps)  # (n, D, S)
+        rr = reverse_rates_at(self._call(x_eval, t, y), x, kernel, self.eps)  # (n, D, S)
         self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)  # rates are >= 0: the sum is finite when they all are
         return rr
     def rates(self, x, t, kernel=None, x_eval=None):
