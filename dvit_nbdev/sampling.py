@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_sampling.ipynb #753afe30
 from __future__ import annotations
-import itertools, math
+import itertools, math, numbers
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
@@ -162,7 +162,8 @@ class _Record:
         step, phase, what = code // 8, self.PHASES[code % 8 // 2], ('reverse rates', 'logits')[code % 2]
         where = dict(step=f'at step {step} of {self.num_steps}',
                      corrector=f'in a corrector step after step {step} of {self.num_steps}',
-                     final='in the final step', iteration=f'at iteration {step} of the exact sampler')[phase]
+                     final='in the final step',
+                     iteration=f'at iteration {step} of the exact sampler' if step else 'as the exact sampler starts')[phase]
         raise NonFiniteError(f"the {what} became NaN or infinite {where} (t={self.t.item():.4g}): "
                              "the denoiser returned non-finite logits there (NaN weights or inputs?)")
 
@@ -279,8 +280,8 @@ def _euler_step(rev, x, t, h, ordinal, generator):
 _STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
-def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
-def _is_number(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # NumPy ints too, bools not
+def _is_number(v): return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 def _require(ok, message):
     if not ok: raise ValueError(message)
@@ -439,7 +440,7 @@ def tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S
                 n:int, # number of samples
                 **kwargs, # any other argument of sample_chain, but method
                ):
-    "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1); predictor-corrector with corrector steps."
+    "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1), PC with corrector steps; the rest as there."
     return sample_chain(denoiser, rate, shape, n, method='tau_leaping', **kwargs)
 
 def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
@@ -448,7 +449,7 @@ def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + s
                          n:int, # number of samples
                          **kwargs, # any other argument of sample_chain, but method
                         ):
-    "`sample_chain` with midpoint tau-leaping steps: two denoiser calls per step, second-order in h."
+    "`sample_chain` with midpoint tau-leaping steps (two denoiser calls, second order in h); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='midpoint', **kwargs)
 
 def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
@@ -457,7 +458,7 @@ def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape +
                    n:int, # number of samples
                    **kwargs, # any other argument of sample_chain, but method
                   ):
-    "`sample_chain` with Euler ('LBJF') steps: each dimension jumps at most once per step."
+    "`sample_chain` with Euler ('LBJF') steps (each dimension jumps at most once a step); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='euler', **kwargs)
 
 # %% ../nbs/04_sampling.ipynb #01cf0caa
