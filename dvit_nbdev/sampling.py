@@ -163,7 +163,8 @@ class _Record:
         where = dict(step=f'at step {step} of {self.num_steps}',
                      corrector=f'in a corrector step after step {step} of {self.num_steps}',
                      final='in the final step',
-                     iteration=f'at iteration {step} of the exact sampler' if step else 'as the exact sampler starts')[phase]
+                     iteration=f'at iteration {step} of the exact sampler' if step else 'as the exact sampler starts',
+                     )[phase]
         raise NonFiniteError(f"the {what} became NaN or infinite {where} (t={self.t.item():.4g}): "
                              "the denoiser returned non-finite logits there (NaN weights or inputs?)")
 
@@ -366,8 +367,8 @@ def _check_labels(denoiser, y, n, guidance_scale, device):
              f"labels must lie in [0, {nc - 1 if nc else 'num_classes - 1'}]; got [{lo}, {hi}]")
     return y
 
-def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps, device,
-             generator):
+def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
+             device, generator):
     "A sampler run's starting states (n, D), its reverse chain (labels, guidance, fixed dimensions, record) and device."
     device = torch.device(device if device is not None else x_init.device if x_init is not None else 'cpu')
     x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
@@ -495,8 +496,8 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     shape = tuple(shape)
     _check_sampler_args(n, num_grid, 'num_grid', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
-                              x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid, device=device,
-                              generator=generator)
+                              x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid,
+                              device=device, generator=generator)
     grid = torch.linspace(max_t, min_t, num_grid + 1, dtype=torch.float64, device=device)
     t_cur, node = grid[0].expand(n).clone(), torch.ones(n, dtype=torch.long, device=device)
     lam_cur = _exit_rate(rev.at(0, 'iteration'), x, t_cur)
