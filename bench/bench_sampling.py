@@ -1,4 +1,4 @@
-"""Cost of one sampler step at MNIST size, for chains of 10, 100 and 1000 steps, against one forward pass of the denoiser.
+"""Cost of one sampler step at MNIST size in chains of 10, 100 and 1000 steps, against one forward pass of the denoiser.
 
     python bench/bench_sampling.py                  # S = 256, D = 784, n = 16 and 64, uvit_small (1.07M parameters)
     python bench/bench_sampling.py --rate uniform   # a rate with a closed form (no dense S x S product)
@@ -43,7 +43,8 @@ def measure(kind, n, rate_name, device, chains, times, repeats, threads, clock):
         x, t = torch.randint(0, S, (n, 1, 28, 28), device=device), torch.full((n,), 0.5, device=device)
         def fwd():
             with torch.no_grad(): net(x, t)
-        return dict(kind=kind, n=n, ms={'forward': timer(fwd, 1, repeats, sync) * 1e3}, peak_MB=peak(), delta_MB=peak() - b)
+        ms = {'forward': timer(fwd, 1, repeats, sync) * 1e3}
+        return dict(kind=kind, n=n, ms=ms, peak_MB=peak(), delta_MB=peak() - b)
     method = dict(pc='tau_leaping').get(kind, kind)
     kw = dict(num_corrector_steps=1, corrector_entry_time=1.) if kind == 'pc' else {}
     def step(t, N):  # one step from t to t - 1/N, from states drawn from the rate's stationary distribution
@@ -57,28 +58,37 @@ def main():
     ap.add_argument('--ns', nargs='+', type=int, default=[16, 64])
     ap.add_argument('--rate', default='gaussian_target', choices=['gaussian_target', 'uniform'])
     ap.add_argument('--device', default='cpu')
-    ap.add_argument('--chains', nargs='+', type=int, default=[10, 100, 1000], help='chain lengths N: steps of size 1 / N')
-    ap.add_argument('--times', nargs='+', type=float, default=[1., .8, .6, .4, .2], help='times at which a step is timed')
+    ap.add_argument('--chains', nargs='+', type=int, default=[10, 100, 1000],
+                    help='chain lengths N: steps of size 1 / N')
+    ap.add_argument('--times', nargs='+', type=float, default=[1., .8, .6, .4, .2],
+                    help='times at which a step is timed')
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=0)
-    ap.add_argument('--clock', default='wall', choices=['wall', 'cpu'], help="'cpu': CPU time of the process (CPU device only)")
+    ap.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
+                    help="'cpu': CPU time of the process (CPU device only)")
     ap.add_argument('--worker', nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.clock == 'cpu' and a.device != 'cpu': ap.error("--clock cpu times the CPU device only")
-    if min(a.times) - 1 / min(a.chains) <= 0: ap.error('every step must end after t = 0: raise --times or the chain lengths')
+    if min(a.times) - 1 / min(a.chains) <= 0:
+        ap.error('every step must end after t = 0: raise --times or the chain lengths')
     if a.worker:
-        print(json.dumps(measure(a.worker[0], int(a.worker[1]), a.rate, a.device, a.chains, a.times, a.repeats, a.threads, a.clock))); return
+        row = measure(a.worker[0], int(a.worker[1]), a.rate, a.device, a.chains, a.times, a.repeats, a.threads, a.clock)
+        print(json.dumps(row)); return
     cols = ''.join(f'{f"{N} steps":>11s}' for N in a.chains)
-    print(f"{'n':>3s} {'ms per step':12s}{cols} {'max/min':>8s} {'x forward':>9s} {'peak MB':>8s}   "
-          f"(rate: {a.rate}, S=256, D=784, uvit_small, steps at t = {a.times}, {a.clock} clock)")
+    print(f"{'n':>3s} {'ms per step':12s}{cols} {'max/min':>8s} {'x forward':>9s} {'peak MB':>8s}   (rate: {a.rate}, "
+          f"S=256, D=784, uvit_small, steps at t = {a.times}, {a.clock} clock)")
     for n in a.ns:
-        extra = ['--rate', a.rate, '--device', a.device, '--chains', *a.chains, '--times', *a.times, '--repeats', a.repeats, '--threads', a.threads, '--clock', a.clock]
+        extra = ['--rate', a.rate, '--device', a.device, '--chains', *a.chains, '--times', *a.times,
+                 '--repeats', a.repeats, '--threads', a.threads, '--clock', a.clock]
         rows = {k: run_worker(__file__, [k, n], extra) for k in SAMPLERS}
         fwd = rows['forward']['ms']['forward'] if rows['forward'] else float('nan')
-        if rows['forward']: print(f"{n:3d} {'forward':12s}{fwd:11.1f}{'':{11 * (len(a.chains) - 1)}s} {'':8s} {1:9.2f} {rows['forward']['peak_MB']:8.0f}")
+        if rows['forward']:
+            pad = ' ' * (11 * (len(a.chains) - 1) + 9)
+            print(f"{n:3d} {'forward':12s}{fwd:11.1f}{pad} {1:9.2f} {rows['forward']['peak_MB']:8.0f}")
         for k, r in rows.items():
             if k == 'forward' or not r: continue
             ms = [r['ms'][str(N)] for N in a.chains]
-            print(f"{n:3d} {k:12s}{''.join(f'{v:11.1f}' for v in ms)} {max(ms) / min(ms):8.2f} {ms[-1] / fwd:9.2f} {r['peak_MB']:8.0f}", flush=True)
+            cells = ''.join(f'{v:11.1f}' for v in ms)
+            print(f"{n:3d} {k:12s}{cells} {max(ms) / min(ms):8.2f} {ms[-1] / fwd:9.2f} {r['peak_MB']:8.0f}", flush=True)
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_sampling.ipynb #753afe30
 from __future__ import annotations
-import itertools, math
+import itertools, math, numbers
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
@@ -162,7 +162,9 @@ class _Record:
         step, phase, what = code // 8, self.PHASES[code % 8 // 2], ('reverse rates', 'logits')[code % 2]
         where = dict(step=f'at step {step} of {self.num_steps}',
                      corrector=f'in a corrector step after step {step} of {self.num_steps}',
-                     final='in the final step', iteration=f'at iteration {step} of the exact sampler')[phase]
+                     final='in the final step',
+                     iteration=f'at iteration {step} of the exact sampler' if step else 'as the exact sampler starts',
+                     )[phase]
         raise NonFiniteError(f"the {what} became NaN or infinite {where} (t={self.t.item():.4g}): "
                              "the denoiser returned non-finite logits there (NaN weights or inputs?)")
 
@@ -279,8 +281,8 @@ def _euler_step(rev, x, t, h, ordinal, generator):
 _STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
-def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
-def _is_number(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # NumPy ints too, bools not
+def _is_number(v): return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 def _require(ok, message):
     if not ok: raise ValueError(message)
@@ -365,8 +367,8 @@ def _check_labels(denoiser, y, n, guidance_scale, device):
              f"labels must lie in [0, {nc - 1 if nc else 'num_classes - 1'}]; got [{lo}, {hi}]")
     return y
 
-def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps, device,
-             generator):
+def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
+             device, generator):
     "A sampler run's starting states (n, D), its reverse chain (labels, guidance, fixed dimensions, record) and device."
     device = torch.device(device if device is not None else x_init.device if x_init is not None else 'cpu')
     x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
@@ -439,7 +441,7 @@ def tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S
                 n:int, # number of samples
                 **kwargs, # any other argument of sample_chain, but method
                ):
-    "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1); predictor-corrector with corrector steps."
+    "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1), PC with corrector steps; the rest as there."
     return sample_chain(denoiser, rate, shape, n, method='tau_leaping', **kwargs)
 
 def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
@@ -448,7 +450,7 @@ def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + s
                          n:int, # number of samples
                          **kwargs, # any other argument of sample_chain, but method
                         ):
-    "`sample_chain` with midpoint tau-leaping steps: two denoiser calls per step, second-order in h."
+    "`sample_chain` with midpoint tau-leaping steps (two denoiser calls, second order in h); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='midpoint', **kwargs)
 
 def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
@@ -457,7 +459,7 @@ def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape +
                    n:int, # number of samples
                    **kwargs, # any other argument of sample_chain, but method
                   ):
-    "`sample_chain` with Euler ('LBJF') steps: each dimension jumps at most once per step."
+    "`sample_chain` with Euler ('LBJF') steps (each dimension jumps at most once a step); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='euler', **kwargs)
 
 # %% ../nbs/04_sampling.ipynb #01cf0caa
@@ -494,8 +496,8 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     shape = tuple(shape)
     _check_sampler_args(n, num_grid, 'num_grid', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
-                              x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid, device=device,
-                              generator=generator)
+                              x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid,
+                              device=device, generator=generator)
     grid = torch.linspace(max_t, min_t, num_grid + 1, dtype=torch.float64, device=device)
     t_cur, node = grid[0].expand(n).clone(), torch.ones(n, dtype=torch.long, device=device)
     lam_cur = _exit_rate(rev.at(0, 'iteration'), x, t_cur)
