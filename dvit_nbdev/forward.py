@@ -35,14 +35,14 @@ def sample_xt(x0:torch.Tensor, # clean states (B, *shape) in [0, S)
               rate:Rate, # the forward process
               generator:torch.Generator|None=None, # random generator on x0's device
              ) -> torch.Tensor:
-    "Draw $x_t \\sim q_{t|0}(\\cdot \\mid x_0)$ independently per dimension: (B, *shape)."
+    "Draw $x_t \\sim q_{t|0}(\\cdot \\mid x_0)$ independently per dimension, shaped like `x0`."
     x = flat_states(x0, rate.S, 'x0')
     t = batch_times(t, x.shape[0]).to(x0.device)
     return rate.at(t).sample_rows(x, generator).view(x0.shape)
 
 # %% ../nbs/02_forward.ipynb #764d0924
 def sample_jump(x:torch.Tensor, # states (B, D) in [0, S)
-                kernel, # `rate.at(t)` at the batch's times
+                kernel, # rate.at(t), the kernel at the batch's times
                 generator:torch.Generator|None=None, # random generator on x's device
                ) -> torch.Tensor:
     "One jump of the forward chain from each row of `x`: $\\tilde x \\sim r_t(\\cdot \\mid x)$, (B, D)."

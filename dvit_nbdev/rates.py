@@ -19,9 +19,9 @@ __all__ = ['check_number', 'check_num_states', 'Schedule', 'ConstantSchedule', '
 # %% ../nbs/01_rates.ipynb #cb997025
 def check_number(value, # the value to check
                  name:str, # the parameter's name, for the message
-                 gt:float|None=None, # `value` must be > gt
-                 ge:float|None=None, # `value` must be >= ge
-                 lt:float|None=None, # `value` must be < lt
+                 gt:float|None=None, # the value must be > gt
+                 ge:float|None=None, # the value must be >= ge
+                 lt:float|None=None, # the value must be < lt
                  what:str='', # what the parameter is, for the message
                 ) -> float:
     "`value` as a float, checked to be a finite real number (not a bool) within the given bounds."
@@ -42,12 +42,14 @@ def check_num_states(S, # number of states
 
 # %% ../nbs/01_rates.ipynb #c475dc67
 class Schedule:
-    "A rate multiplier `beta(t)` and its integral `B(t)` = int_0^t beta(s) ds, elementwise on tensors."
-    def beta(self, t:torch.Tensor) -> torch.Tensor:
-        "The rate multiplier $\\beta(t) \\ge 0$ at float times `t` (any shape)."
+    "A rate multiplier $\\beta(t)$ and its integral $B(t) = \\int_0^t \\beta(s)\\,ds$, elementwise on tensors."
+    def beta(self, t:torch.Tensor, # float times, any shape
+            ) -> torch.Tensor:
+        "The rate multiplier $\\beta(t) \\ge 0$ at times `t`, elementwise."
         raise NotImplementedError
-    def B(self, t:torch.Tensor) -> torch.Tensor:
-        "Its integral $B(t) = \\int_0^t \\beta(s)\\,ds$ at float times `t` (any shape)."
+    def B(self, t:torch.Tensor, # float times, any shape
+         ) -> torch.Tensor:
+        "Its integral $B(t) = \\int_0^t \\beta(s)\\,ds$ at times `t`, elementwise."
         raise NotImplementedError
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in vars(self).items())})"
 
@@ -214,8 +216,9 @@ class ReversibleRate(Rate):
         return (left * torch.exp(tau[:, None] * lam)[:, None, :]) @ right  # (B, S, S)
 
 # %% ../nbs/01_rates.ipynb #98fbaaf1
-def uniform_base(S:int) -> torch.Tensor:
-    "$R_b = 11^T - S I$ (S, S) in float64."
+def uniform_base(S:int, # number of states, >= 2
+                ) -> torch.Tensor:
+    "The uniform base matrix $R_b = \\mathbf{1}\\mathbf{1}^\\top - S\\,I$: (S, S), float64."
     S = check_num_states(S)
     return torch.ones(S, S, dtype=torch.float64) - S * torch.eye(S, dtype=torch.float64)
 
@@ -287,7 +290,8 @@ def _check_rate(rate:Rate, ts=(0., 0.05, 0.3, 0.7, 1.), atol=1e-6):
     return err
 
 # %% ../nbs/01_rates.ipynb #45a95b91
-def birth_death_base(S:int) -> torch.Tensor:
+def birth_death_base(S:int, # number of states, >= 2
+                    ) -> torch.Tensor:
     "$R_b$ with rate 1 to each neighbour $i \\pm 1$ (reflecting ends): (S, S) float64."
     S = check_num_states(S)
     off = torch.diag(torch.ones(S - 1, dtype=torch.float64), 1)
@@ -370,25 +374,32 @@ class AbsorbingRate(Rate):
 # %% ../nbs/01_rates.ipynb #5545ca8a
 class Kernel:
     "$P_{t|0}$ and $R_t$ at a batch of B times, asked about states x (B, D) (abstract: see the three kernels below)."
-    def rows(self, x:torch.Tensor) -> torch.Tensor:
+    def rows(self, x:torch.Tensor, # states (B, D) in [0, S)
+             ) -> torch.Tensor:
         "$P_{t|0}(x^d, \\cdot)$: (B, D, S)."
         raise NotImplementedError
-    def cols(self, x:torch.Tensor) -> torch.Tensor:
+    def cols(self, x:torch.Tensor, # states (B, D) in [0, S)
+             ) -> torch.Tensor:
         "$P_{t|0}(\\cdot, x^d)$: (B, D, S)."
         raise NotImplementedError
-    def rate_rows(self, x:torch.Tensor) -> torch.Tensor:
+    def rate_rows(self, x:torch.Tensor, # states (B, D) in [0, S)
+                  ) -> torch.Tensor:
         "$R_t(x^d, \\cdot)$: (B, D, S)."
         raise NotImplementedError
-    def rate_cols(self, x:torch.Tensor) -> torch.Tensor:
+    def rate_cols(self, x:torch.Tensor, # states (B, D) in [0, S)
+                  ) -> torch.Tensor:
         "$R_t(\\cdot, x^d)$: (B, D, S)."
         raise NotImplementedError
-    def mul(self, w:torch.Tensor) -> torch.Tensor:
+    def mul(self, w:torch.Tensor, # weights (B, D, S), one row vector per dimension
+            ) -> torch.Tensor:
         "$w\\,P_{t|0}$ for w (B, D, S): (B, D, S)."
         raise NotImplementedError
     def exit_rates(self) -> torch.Tensor:
         "The rates of leaving each state, $-\\mathrm{diag}\\,R_t$: (B, S)."
         raise NotImplementedError
-    def sample_rows(self, x:torch.Tensor, generator:torch.Generator|None=None) -> torch.Tensor:
+    def sample_rows(self, x:torch.Tensor, # states (B, D) in [0, S)
+                    generator:torch.Generator|None=None, # random generator on x's device
+                   ) -> torch.Tensor:
         "One draw from each row $P_{t|0}(x^d, \\cdot)$: states (B, D)."
         raise NotImplementedError
 
