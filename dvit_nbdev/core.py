@@ -35,7 +35,7 @@ def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cp
     return device
 
 # %% ../nbs/00_core.ipynb #26c28376
-def seed_everything(seed:int=0, # the seed for `random`, `numpy` and `torch`
+def seed_everything(seed:int=0, # the seed for random, NumPy and torch
                    ) -> torch.Generator:
     "Seed `random`, NumPy and torch; return a CPU `torch.Generator` seeded the same way."
     if not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
@@ -48,12 +48,12 @@ def seed_everything(seed:int=0, # the seed for `random`, `numpy` and `torch`
 def _user_cache() -> Path:
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'dvit_nbdev'
 
-def data_root(root:str|Path|None=None, # an explicit folder, else `$DVIT_DATA`, else the user cache
+def data_root(root:str|Path|None=None, # an explicit folder, else DVIT_DATA, else the user cache
              ) -> Path:
     "The folder datasets are read from (and downloaded to, when missing)."
     return Path(root or os.environ.get('DVIT_DATA') or _user_cache()/'data').expanduser()
 
-def cache_dir(root:str|Path|None=None, # an explicit folder, else `$DVIT_CACHE`, else the user cache
+def cache_dir(root:str|Path|None=None, # an explicit folder, else DVIT_CACHE, else the user cache
              ) -> Path:
     "A writable folder for files the package computes once and reuses (created on demand)."
     p = Path(root or os.environ.get('DVIT_CACHE') or _user_cache()).expanduser()
@@ -117,7 +117,7 @@ def atomic_file(path:str|Path, # the file to (over)write
         raise
     _fsync_dir(path.parent)
 
-def atomic_save(obj, # anything `torch.save` accepts
+def atomic_save(obj, # anything torch.save accepts
                 path:str|Path, # the file to (over)write
                ) -> Path:
     "`torch.save` `obj` to `path` through `atomic_file`."
@@ -141,7 +141,7 @@ def _brief(e:BaseException) -> str:
     s = ' '.join((m[1] if m else s).split())
     return f"{type(e).__name__}: {s.split('. ')[0][:200]}" if s else type(e).__name__
 
-def load_torch(path:str|Path, # a file written by `torch.save`
+def load_torch(path:str|Path, # a file written by torch.save
                map_location='cpu', # where the tensors go
                trust_pickle:bool=False, # unpickle anything (runs the code the file names): only for files you trust
                what:str='file', # what the file is, for messages
@@ -213,8 +213,12 @@ class FolderLock:
 # %% ../nbs/00_core.ipynb #b8a22bfd
 class CLIParser(argparse.ArgumentParser):
     "An `argparse.ArgumentParser` that reports a malformed command line in one line (exit status 2), without the usage text."
-    def __init__(self, *args, **kwargs): super().__init__(*args, allow_abbrev=False, **kwargs)  # `--model.dept` is a typo, not --model.depth
-    def error(self, message):
+    def __init__(self, *args, # positional arguments of argparse.ArgumentParser
+                 **kwargs, # its keyword arguments, but allow_abbrev (always False)
+                ):
+        super().__init__(*args, allow_abbrev=False, **kwargs)  # `--model.dept` is a typo, not --model.depth
+    def error(self, message, # what argparse found wrong
+             ):
         "Print `message` in one line and exit with status 2."
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)

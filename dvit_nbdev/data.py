@@ -53,9 +53,9 @@ class DiscreteImages(Dataset):
                  images:torch.Tensor, # grey levels (N, C, H, W), uint8, in [0, levels)
                  labels:torch.Tensor, # class labels (N,)
                  S:int, # number of states served, in [2, levels]
-                 levels:int=256, # number of grey levels L in `images`
+                 levels:int=256, # number of grey levels L in the images
                  transform=None, # called on one uint8 image (C, H, W) before quantisation: augmentation
-                 name:str='images', # shown by `repr`
+                 name:str='images', # shown by repr
                 ):
         _check_images(images, labels, levels)
         self.images, self.labels = images, torch.as_tensor(labels, dtype=torch.long)
@@ -69,7 +69,9 @@ class DiscreteImages(Dataset):
         return _quantise(g, self.S, self.levels), int(self.labels[i])
 
     @property
-    def shape(self): return tuple(self.images.shape[1:])  # (C, H, W)
+    def shape(self):
+        "The shape (C, H, W) of one image."
+        return tuple(self.images.shape[1:])
 
     def __repr__(self):
         aug = ', augmented' if self.transform is not None else ''
@@ -104,7 +106,7 @@ def _check_idx(path:Path, ndim:int) -> tuple:
                      f"again, or point DVIT_DATA or root=... at an intact copy")
 
 # %% ../nbs/08_data.ipynb #9d75dbe1
-def load_mnist(root:str|Path|None=None, # the data root (default: `data_root()`), holding MNIST/raw/
+def load_mnist(root:str|Path|None=None, # the data root (default: DVIT_DATA, else the user cache), holding MNIST/raw/
                train:bool=True, # the 60,000 training images, else the 10,000 test images
                download:bool=False, # fetch missing files with torchvision's downloader
               ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,7 +123,7 @@ def load_mnist(root:str|Path|None=None, # the data root (default: `data_root()`)
     return ds.data[:, None], ds.targets  # (N, 1, 28, 28), (N,)
 
 # %% ../nbs/08_data.ipynb #9e6ff1c8
-def load_cifar10(root:str|Path|None=None, # the data root (default: `data_root()`), holding cifar-10-batches-py/
+def load_cifar10(root:str|Path|None=None, # the data root (default: DVIT_DATA, else the user cache), holding cifar-10-batches-py/
                  train:bool=True, # the 50,000 training images, else the 10,000 test images
                  download:bool=False, # fetch the files with torchvision's downloader when missing
                 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,7 +170,7 @@ def get_dataset(name:str, # 'mnist', 'cifar10' or 'digits'
                 *,
                 S:int|None=None, # number of states, in [2, native S]; None: the native S (256, 256, 17)
                 train:bool=True, # the training split, else the test split
-                root:str|Path|None=None, # the data root (default: `data_root()`); unused for 'digits'
+                root:str|Path|None=None, # the data root (default: DVIT_DATA, else the user cache); unused for 'digits'
                 download:bool=False, # fetch missing files with torchvision's downloader; unused for 'digits'
                 use_augm:bool=False, # random rotations of at most 10 degrees (MNIST, digits) or flips (CIFAR-10)
                ) -> DiscreteImages:
@@ -180,16 +182,16 @@ def get_dataset(name:str, # 'mnist', 'cifar10' or 'digits'
                           name=f"{name} {'train' if train else 'test'}")
 
 # %% ../nbs/08_data.ipynb #abf5c169
-def get_dataloader(dataset:Dataset, # e.g. from `get_dataset`
+def get_dataloader(dataset:Dataset, # e.g. from get_dataset
                    batch_size:int, # images per batch, B
-                   shuffle:bool=True, # reshuffle every epoch (not used when a `sampler` is given)
+                   shuffle:bool=True, # reshuffle every epoch (not used when a sampler is given)
                    num_workers:int=0, # worker processes; 0 reads in the main process
                    drop_last:bool=True, # drop the last, smaller batch so every batch has B images
                    seed:int|None=None, # seeds the order of the epochs (and the workers) for reproducible runs
-                   sampler=None, # e.g. a `DistributedSampler` for DDP: it sets the order and this process's share
-                   **kwargs, # passed on to `DataLoader` (pin_memory, prefetch_factor, ...)
-                  ) -> DataLoader:
-    "A `DataLoader` of `(x, y)` batches: states x (B, C, H, W) and labels y (B,)."
+                   sampler=None, # e.g. a DistributedSampler for DDP: it sets the order and this process's share
+                   **kwargs, # passed on to DataLoader (pin_memory, prefetch_factor, ...)
+                  ) -> DataLoader: # batches (x, y)
+    "A `DataLoader` of `(x, y)` batches, states x (B, C, H, W) and labels y (B,); other keyword arguments go to `DataLoader`."
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     n = len(sampler) if sampler is not None else len(dataset)

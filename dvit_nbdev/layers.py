@@ -169,7 +169,7 @@ def decode(self:DenoiserIO,
            x:torch.Tensor, # the input states (B, C, H, W)
            flat:bool=False, # return (B, D, S) instead of (B, C, H, W, S)
           ) -> torch.Tensor:
-    "Float32 logits (B, C, H, W, S) of p_theta(x_0 | x_t), or (B, D, S) when `flat`."
+    "Float32 logits (B, C, H, W, S) of $p_\\theta(x_0 \\mid x_t)$, or (B, D, S) when `flat`."
     B, C, H, W, S = len(x), self.C, self.H, self.W, self.S
     if self.model_output == 'logits':
         logits = out.float().reshape(B, C, S, H, W).permute(0, 1, 3, 4, 2).contiguous()  # (B, C, H, W, S)

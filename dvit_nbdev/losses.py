@@ -32,7 +32,7 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
 # %% ../nbs/03_losses.ipynb #1180047e
 def reverse_rates_at(logits:torch.Tensor, # denoiser logits (B, D, S)
                      x:torch.Tensor, # current states (B, D)
-                     kernel:Kernel, # `rate.at(t)`: P_{t|0} and R_t at the B times
+                     kernel:Kernel, # rate.at(t): P_{t|0} and R_t at the B times
                      eps_ratio:float=1e-9, # added to the denominators P(x0, x^d)
                     ) -> torch.Tensor:
     "Reverse rates (B, D, S) at flat states `x` from a kernel, zero where s = x^d; no value checks, no host sync."
@@ -60,7 +60,7 @@ def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
                   t, # times (B,)
                   rate:Rate, # the forward process
                   eps_ratio:float=1e-9, # added to the denominators P(x0, x^d)
-                  kernel:Kernel|None=None, # `rate.at(t)`, when the caller has it already
+                  kernel:Kernel|None=None, # rate.at(t), when the caller has it already
                  ) -> torch.Tensor:
     "Rates $\\hat R_t(x \\to x^{d \\leftarrow s})$ of the learned reverse chain: (B, D, S), zero where s = x^d."
     xf = flat_states(x, rate.S)
@@ -73,7 +73,7 @@ def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
 # %% ../nbs/03_losses.ipynb #00135002
 def cond_reverse_rates(x0:torch.Tensor, # clean states (B, D)
                        x:torch.Tensor, # current states (B, D)
-                       kernel:Kernel, # `rate.at(t)`: P_{t|0} and R_t at the B times
+                       kernel:Kernel, # rate.at(t): P_{t|0} and R_t at the B times
                        eps_ratio:float=1e-9, # added to the denominators P(x0^d, x^d)
                       ) -> torch.Tensor:
     "Reverse rates given x0, (B, D, S): R(s, x^d) P(x0^d, s) / P(x0^d, x^d), zero where s = x^d; no host sync."
@@ -105,7 +105,7 @@ def loss_times(B:int, # batch size
                min_time:float=0.01, # smallest sampled time
                max_t:float=1., # largest time T
                device=None, # device of the sampled times
-               generator:torch.Generator|None=None, # random generator on `device`
+               generator:torch.Generator|None=None, # random generator on that device
               ) -> torch.Tensor:
     "Times for a loss: `t` checked to lie in (0, max_t], or $U(\\text{min\\_time}, \\text{max\\_t})$ draws: (B,)."
     if not 0 < min_time < max_t: raise ValueError(f"need 0 < min_time < max_t, got min_time={min_time}, max_t={max_t}")
@@ -165,7 +165,7 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
             return_terms:bool=False, # also return the dict of per-datum terms
             **kwargs, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator: see `ct_elbo_terms`
            ):
-    "The CT-ELBO training loss: mean(reg) + mean(sig) + nll_weight * mean(nll), a scalar (and the terms)."
+    "The CT-ELBO training loss, mean(reg) + mean(sig) + nll_weight times mean(nll): a scalar (and the terms)."
     terms = ct_elbo_terms(denoiser, rate, x0, **kwargs)
     check_finite(terms, 'ct_elbo')
     loss = terms['reg'].mean() + terms['sig'].mean() + nll_weight * terms['nll'].mean()
