@@ -111,7 +111,7 @@ def render_html(path, out_dir):
     "The page as HTML through nbconvert (offline), written to out_dir; returns the HTML."
     from nbconvert import HTMLExporter
     import nbformat
-    html, _ = HTMLExporter(template_name='classic').from_notebook_node(nbformat.read(path, as_version=4))
+    html, _ = HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
     if out_dir: (Path(out_dir) / (path.stem + '.html')).write_text(html)
     return html
 
@@ -124,7 +124,7 @@ def check_page(path, katex_dir, html_dir):
     for i, msg in katex_errors(spans, katex_dir).items(): errs.append(f'maths KaTeX cannot render ({msg}): ${spans[int(i)][1][:60]}$')
     errs += [f'stray $ in text: {p}' for p in stray]
     html = render_html(path, html_dir)
-    n_img = len(re.findall(r'<img\b', html))
+    n_img = len([m for m in re.findall(r'<img\b[^>]*>', html) if 'colab-badge' not in m])  # the Colab badge is no figure
     if path.name not in NO_FIGURES and n_img == 0: errs.append('the page shows no figure')
     if TEXT_REPR_RE.search(html): errs.append(f'HTML shows a picture as text: {TEXT_REPR_RE.search(html).group(0)}')
     return errs, n_img, len(spans)
