@@ -14,24 +14,25 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images
 from .rates import Rate
 from .forward import flat_states, batch_times
-from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates
+from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
+from .sampling import INITIAL_DISTS
 from .data import load_mnist, load_sklearn_digits, dataset_info
 
 # %% auto #0
 __all__ = ['CLASSIFIER_RECIPES', 'reference_probs', 'prior_kl', 'recon_nll', 'kl_rate', 'bound_times', 'nelbo_terms', 'nelbo_bpd',
            'check_unit_images', 'DigitClassifier', 'unit_images', 'real_data', 'random_shift', 'train_classifier',
            'predict', 'accuracy', 'get_classifier', 'ClassifierFeatures', 'Passthrough', 'fid_metric', 'feature_stats',
-           'Reference', 'get_reference', 'fid', 'classifier_score', 'nearest_distance', 'evaluate_samples',
-           'evaluate_checkpoint', 'dvit_eval', 'eval_main']
+           'Reference', 'get_reference', 'fid', 'classifier_score', 'nearest_distance', 'evaluate_samples']
 
 # %% ../nbs/11_metrics.ipynb #f3eec565
 def reference_probs(rate:Rate, # the forward process
                     initial_dist:str='stationary', # 'stationary' (of the rate) or 'uniform', as in the samplers
                    ) -> torch.Tensor:
     "The distribution $p_{ref}$ the reverse chain starts from, one dimension: (S,) float64."
+    if initial_dist not in INITIAL_DISTS:
+        raise ValueError(f"initial_dist must be {' or '.join(map(repr, INITIAL_DISTS))}, got {initial_dist!r}")
     if initial_dist == 'stationary': return rate.stationary().double().cpu()
-    if initial_dist == 'uniform': return torch.full((rate.S,), 1. / rate.S, dtype=torch.float64)
-    raise ValueError(f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
+    return torch.full((rate.S,), 1. / rate.S, dtype=torch.float64)
 
 def prior_kl(x0:torch.Tensor, # clean states (B, *shape) in [0, S)
              rate:Rate, # the forward process
@@ -56,11 +57,8 @@ def recon_nll(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
               generator:torch.Generator|None=None, # random generator on x0's device
              ) -> torch.Tensor:
     "$-\\sum_d \\log p_\\theta(x_0^d \\mid x)$ with $x \\sim q_{t_{min}|0}(\\cdot \\mid x_0)$: (B,) nats."
-    x0f = flat_states(x0, rate.S, 'x0')
-    t = torch.full((len(x0f),), float(min_t), device=x0.device)
-    x = rate.at(t).sample_rows(x0f, generator)
-    logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
-    return F.cross_entropy(logits.float().transpose(1, 2), x0f, reduction='none').sum(1)
+    t = torch.full((len(x0),), float(min_t), device=x0.device)
+    return nll_terms(denoiser, rate, x0, t, y, generator).sum(1)  # (B, D) -> (B,)
 
 # %% ../nbs/11_metrics.ipynb #e80d5ed0
 def _kl_terms(rt, rr):
@@ -527,66 +525,3 @@ def evaluate_samples(samples:torch.Tensor, # states (N, C, H, W) in [0, S), N >=
             'class_tv': 0.5 * (hist.double() / n - train_freq).abs().sum().item(),
             'nn_dist': nearest_distance(x[:k], ref.train)[0].mean().item(),
             'nn_dist_test': nearest_distance(ref.test[idx[:k]], ref.train)[0].mean().item()}
-
-# %% ../nbs/11_metrics.ipynb #8eaeec44
-def evaluate_checkpoint(path, # a checkpoint.pt written by `dvit_train`
-                        n:int=256, # samples for the sample metrics
-                        bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
-                        sampler:dict|None=None, # sampler overrides, e.g. {'sampler.num_steps': '200'}
-                        seed:int=0, # seed of the samples and of the bound
-                        device=None, # where to run the network (default: the best available)
-                        progress:bool=False, # progress bars
-                        trust_pickle:bool=False, # allow a checkpoint with pickled objects (older versions): runs code the file names
-                       ) -> dict:
-    "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim of a checkpoint."
-    from dvit_nbdev.train import load_checkpoint, apply_overrides, sample_images  # train comes after metrics in the notebooks' order
-    from dvit_nbdev.data import get_dataset
-    net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
-    if cfg.data.name not in ('mnist', 'digits'): raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
-    cfg = apply_overrides(cfg, sampler or {})
-    dev = next(net.parameters()).device
-    t0 = time.perf_counter()
-    x = sample_images(net, rate, cfg, n, generator=torch.Generator(dev).manual_seed(seed), device=dev, progress=progress)
-    res = dict(checkpoint=str(path), sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps, sample_seconds=time.perf_counter() - t0)
-    S = cfg.data.S
-    res |= evaluate_samples(torch.where(x >= S, torch.zeros_like(x), x).cpu(), S, cfg.data.name, seed=seed)
-    if bpd_images:
-        test = torch.stack([xy[0] for xy in itertools.islice(get_dataset(cfg.data.name, S=S, train=False, root=cfg.data.location), bpd_images)])
-        b = nelbo_bpd(net, rate, test, seed=seed, max_t=cfg.training.max_t, initial_dist=cfg.sampler.initial_dist, progress=progress)
-        res |= {'bpd': b['bpd'], 'bpd_se': b['se'], 'bpd_images': b['n']}
-    return res
-
-def _eval_parser():
-    "The command line of `dvit_eval`."
-    from dvit_nbdev.core import CLIParser
-    from dvit_nbdev.train import _config_options_sampler, _safety_options, _int_arg
-    p = CLIParser(prog='dvit_eval', description='Evaluate a dvit_train checkpoint: FID, IS analogue, classes, memorisation, bits/dim.')
-    p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=_int_arg('a number of samples', 2), default=256, help='number of samples (default: 256)')
-    p.add_argument('--bpd_images', type=_int_arg('a number of test images', 0), default=0, help='test images for the bits/dim bound (default: 0, skip)')
-    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
-    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
-    p.add_argument('--json', default=None, help='also write the numbers to this JSON file')
-    p.add_argument('--no_progress', action='store_true', help='no progress bars')
-    _safety_options(p)
-    _config_options_sampler(p)
-    return p
-
-def dvit_eval(argv:list|None=None) -> dict:
-    "Command line: evaluate a checkpoint and print (and optionally save) the numbers."
-    import json
-    from dvit_nbdev.core import cli_errors, atomic_write_text
-    from dvit_nbdev.train import _check_output
-    a = vars(_eval_parser().parse_args(argv))
-    with cli_errors('dvit_eval', a.pop('debug')):
-        path, js, quiet, unsafe = a.pop('checkpoint'), a.pop('json'), a.pop('no_progress'), a.pop('unsafe_load_pickle')
-        if js is not None: js = _check_output(js, '.json', '--json')
-        res = evaluate_checkpoint(path, a.pop('n'), a.pop('bpd_images'), a, seed=a.pop('seed'), device=a.pop('device'),
-                                  progress=not quiet, trust_pickle=unsafe)
-        for k, v in res.items(): print(f'{k:16s} {v:.4g}' if isinstance(v, float) else f'{k:16s} {v}')
-        if js is not None: atomic_write_text(json.dumps(res, indent=1), js)
-        return res
-
-def eval_main():
-    "Entry point of the `dvit_eval` console script."
-    dvit_eval()
