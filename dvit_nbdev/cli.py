@@ -53,6 +53,14 @@ def _safety_options(p:argparse.ArgumentParser):
                         'file names, so only for files you wrote')
     p.add_argument('--debug', action='store_true', help='show the traceback of an error')
 
+def _run_options(p:argparse.ArgumentParser):
+    "The options dvit_sample and dvit_eval share: seed, device, progress bars, safety and sampler settings."
+    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
+    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
+    p.add_argument('--no_progress', action='store_true', help='no progress bars')
+    _safety_options(p)
+    _sampler_options(p)
+
 def _int_arg(what:str, low:int|None=None):
     "An argparse type: an int (>= low), with a message that names what it is."
     def conv(s:str) -> int:
@@ -133,8 +141,8 @@ def dvit_train(argv:list|None=None, # the arguments (default: the command line's
         return tr
 
 # %% ../nbs/12_cli.ipynb #b62e5a23
-def load_checkpoint(path:str|Path, # a checkpoint written by `Trainer.save`
-                    device=None, # where to put the network (default: chosen by `get_device`)
+def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
+                    device=None, # where to put the network (default: the best available)
                     ema:bool=True, # the EMA weights (else the raw ones)
                     trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
                    ) -> tuple[nn.Module, object, Config]:
@@ -175,11 +183,7 @@ def sample_parser() -> argparse.ArgumentParser:
                    help='class label for a conditional model')
     p.add_argument('--guidance_scale', type=float, default=None,
                    help='classifier-free guidance scale (conditional models, with --y)')
-    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
-    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
-    p.add_argument('--no_progress', action='store_true', help='no progress bar')
-    _safety_options(p)
-    _sampler_options(p)
+    _run_options(p)
     return p
 
 def dvit_sample(argv:list|None=None, # the arguments (default: the command line's)
@@ -206,7 +210,7 @@ def dvit_sample(argv:list|None=None, # the arguments (default: the command line'
         return x
 
 # %% ../nbs/12_cli.ipynb #8eaeec44
-def evaluate_checkpoint(path, # a checkpoint.pt written by `dvit_train`
+def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
                         n:int=256, # samples for the sample metrics
                         bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
                         sampler:dict|None=None, # sampler overrides, e.g. {'sampler.num_steps': '200'}
@@ -243,12 +247,8 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--n', type=_int_arg('a number of samples', 2), default=256, help='number of samples (default: 256)')
     p.add_argument('--bpd_images', type=_int_arg('a number of test images', 0), default=0,
                    help='test images for the bits/dim bound (default: 0, skip)')
-    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
-    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
     p.add_argument('--json', default=None, help='also write the numbers to this JSON file')
-    p.add_argument('--no_progress', action='store_true', help='no progress bars')
-    _safety_options(p)
-    _sampler_options(p)
+    _run_options(p)
     return p
 
 def dvit_eval(argv:list|None=None, # the arguments (default: the command line's)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_config.ipynb #9a000003
 from __future__ import annotations
-import copy, json, math, warnings
+import copy, functools, json, math
 from dataclasses import dataclass, field, fields, asdict, MISSING
 from pathlib import Path
 import torch
@@ -300,7 +300,6 @@ def _fold_bf16(T:TrainingConfig):
     if (T.precision not in ('auto', 'bf16')) if T.bf16 else T.precision == 'bf16':
         raise ValueError(f"training.bf16={T.bf16} and training.precision={T.precision!r} disagree: set only "
                          f"training.precision (training.bf16 is a deprecated alias)")
-    warnings.warn("training.bf16 is deprecated: use training.precision", DeprecationWarning, stacklevel=3)
     T.precision, T.bf16 = 'bf16' if T.bf16 else ('fp32' if T.precision == 'auto' else T.precision), None
 
 def _check_training(T:TrainingConfig, L:LossConfig):
@@ -331,8 +330,13 @@ def _check_rate(R:RateConfig, S:int) -> int:
         v, d = getattr(R, f.name), field_default(f)
         _require(f.name == 'name' or f.name in RATE_PARAMS[R.name] or v == d, f'rate.{f.name}', v,
                  f"{d!r}: rate.name={R.name!r} does not use it (it uses {', '.join(RATE_PARAMS[R.name])})")
-    try: return build_rate(R, S).S
-    except ValueError as e: raise ValueError(f"rate (name={R.name!r}): {e}") from None
+    return _rate_states(tuple(asdict(R).items()), S)
+
+@functools.lru_cache(maxsize=64)
+def _rate_states(items:tuple, S:int) -> int:
+    "Build the rate of a rate section given as (key, value) items; return its S (cached: presets repeat)."
+    try: return build_rate(RateConfig(**dict(items)), S).S
+    except ValueError as e: raise ValueError(f"rate (name={dict(items)['name']!r}): {e}") from None
 
 # %% ../nbs/09_config.ipynb #9a000015
 def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
@@ -358,9 +362,14 @@ def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
     _require(0 <= M.class_dropout_prob < 1, 'model.class_dropout_prob', M.class_dropout_prob, 'a probability in [0, 1)')
     _require(M.model_output == 'logits' or rate_name != 'absorbing', 'model.model_output', M.model_output,
              "'logits' with the absorbing rate (the mask is not a grey level)")
+    _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape))
+
+@functools.lru_cache(maxsize=64)
+def _build_on_meta(items:tuple, S:int, shape:tuple):
+    "Build the network of a model section, given as (key, value) items, on the meta device for its checks (cached)."
     try:
-        with torch.device('meta'): build_model(M, S, D.shape)
-    except (ValueError, TypeError) as e: raise ValueError(f"model (name={M.name!r}): {e}") from None
+        with torch.device('meta'): build_model(ModelConfig(**dict(items)), S, shape)
+    except (ValueError, TypeError) as e: raise ValueError(f"model (name={dict(items)['name']!r}): {e}") from None
 
 def _check_sampler(Sm:SamplerConfig, max_t:float):
     _one_of('sampler.name', Sm.name, SAMPLER_NAMES)
@@ -415,7 +424,7 @@ def _drop_dead(sec:dict, name:str, key:str, allowed:list):
 
 def upgrade_config_dict(d:dict, # a config dict, possibly written by the previous version
                        ) -> dict:
-    "A copy of `d` in today's layout: model.rate* keys moved into the rate section, dead fields removed."
+    "A copy of `d` in today's layout: the forward-process keys of the model section moved to the rate section."
     d = copy.deepcopy(d)
     M, T = d.get('model'), d.get('training')
     if isinstance(M, dict):
@@ -427,7 +436,10 @@ def upgrade_config_dict(d:dict, # a config dict, possibly written by the previou
         _drop_dead(M, 'model', 'concat_dim', [None])
         S = (d.get('data') or {}).get('S', DataConfig.S)
         _drop_dead(M, 'model', 'data_min_max', [None, [0, S - 1]])
-    if isinstance(T, dict): _drop_dead(T, 'training', 'train_step_name', ['standard'])
+    if isinstance(T, dict):
+        _drop_dead(T, 'training', 'train_step_name', ['standard'])
+        if 'bf16' in T and 'precision' not in T:  # the deprecated flag alone: it becomes the precision
+            T['precision'] = 'bf16' if convert(T.pop('bf16'), 'bool', 'training.bf16') else 'fp32'
     return d
 
 # %% ../nbs/09_config.ipynb #9a000019
@@ -449,7 +461,7 @@ def _fill(obj, d:dict, prefix:str=''):
         else: setattr(obj, k, convert(v, known[k].type, prefix + k))
 
 def config_from_dict(d:dict, # nested dict, as read from YAML or JSON (today's layout or the previous one)
-                     base:Config|None=None, # values not in `d` come from here (default: `Config()`)
+                     base:Config|None=None, # where the values not in d come from (default: the defaults)
                     ) -> Config:
     "A checked `Config` from a nested dict."
     if d is not None and not isinstance(d, dict):

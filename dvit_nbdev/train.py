@@ -82,7 +82,7 @@ def ema_model(model:nn.Module, # the network whose weights are averaged
 # %% ../nbs/10_train.ipynb #e0a00006
 def resolve_precision(choice:str, # 'auto', 'fp32', 'bf16' or 'fp16'
                       device_type:str, # 'cuda', 'cpu' or 'mps'
-                      bf16_native:bool, # whether the GPU computes bf16 natively (see `has_native_bf16`)
+                      bf16_native:bool, # whether the GPU computes bf16 natively (see has_native_bf16)
                       auto_fallback:str='fp16', # what 'auto' gives on a GPU without native bf16: 'fp16' or 'fp32'
                       key:str='training.precision', # the setting, for messages
                      ) -> str:
@@ -315,7 +315,7 @@ def check_finite_state(state:dict, # a state dict: name -> tensor
             raise ValueError(f"checkpoint {path}: {name} tensor {k!r} has {n} non-finite value(s) (NaN or inf): "
                              f"the file is corrupt or training diverged; use an earlier checkpoint")
 
-def read_checkpoint(path:str|Path, # a checkpoint written by `Trainer.save`
+def read_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
                     trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
                    ) -> tuple[dict, Config]:
     "A checkpoint's contents (on the CPU) and its config, checked: no code runs, every entry is there, weights finite."
@@ -401,7 +401,7 @@ def _apply_optimizer_config(self:Trainer):
     self.sched._last_lr = [g['lr'] for g in self.opt.param_groups]
 
 @patch
-def load(self:Trainer, path:str|Path, # a checkpoint written by `Trainer.save`
+def load(self:Trainer, path:str|Path, # a checkpoint written by Trainer.save
          trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
         ):
     "Restore everything a checkpoint holds, random states included; the trainer's optimiser settings take effect."
