@@ -16,7 +16,8 @@ REFERENCE_NLL_S = 0.9
 
 def measure(loss, preset, overrides, repeats, threads):
     import torch
-    from dvit_nbdev.train import Trainer, apply_overrides, PRESETS
+    from dvit_nbdev.train import Trainer
+    from dvit_nbdev.config import apply_overrides, PRESETS
     if threads: torch.set_num_threads(threads)
     cfg = apply_overrides(PRESETS[preset](), {'device': 'cpu', 'loss.name': loss, **dict(o.split('=', 1) for o in overrides)})
     tr = Trainer(cfg, tempfile.mkdtemp(), progress=False)
@@ -31,7 +32,7 @@ def measure(loss, preset, overrides, repeats, threads):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--preset', default='mnist_small', help='a preset of dvit_nbdev.train.PRESETS')
+    ap.add_argument('--preset', default='mnist_small', help='a preset of dvit_nbdev.config.PRESETS')
     ap.add_argument('--set', action='append', default=[], help='config override key=value (repeatable)')
     ap.add_argument('--repeats', type=int, default=10)
     ap.add_argument('--threads', type=int, default=0)

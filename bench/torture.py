@@ -26,12 +26,14 @@ from collections import Counter
 from pathlib import Path
 import torch
 from dvit_nbdev.core import TEMP_SUFFIX
-from dvit_nbdev.train import read_checkpoint, load_config, train_main
+from dvit_nbdev.train import read_checkpoint
+from dvit_nbdev.config import load_config
+from dvit_nbdev.cli import train_main
 
 TINY = ['--no_progress', '--device', 'cpu', '--model.depth', '1', '--model.hidden_dim', '16', '--model.num_heads', '2',
         '--data.batch_size', '16', '--training.n_iters', '1000000', '--training.log_freq', '1', '--training.warmup', '10',
         '--saving.checkpoint_freq', '2', '--sampler.sample_freq', '3', '--sampler.num_steps', '4', '--sampler.num_samples', '4']
-CMD = [sys.executable, '-c', 'from dvit_nbdev.train import train_main; train_main()']
+CMD = [sys.executable, '-c', 'from dvit_nbdev.cli import train_main; train_main()']
 
 
 def _child(args:list, log:str):

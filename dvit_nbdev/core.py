@@ -15,7 +15,7 @@ from torchvision.utils import make_grid
 __all__ = ['TEMP_SUFFIX', 'get_device', 'seed_everything', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps',
            'atomic_file', 'atomic_save', 'atomic_write_text', 'UnsafePickleError', 'load_torch', 'FolderLockedError',
            'FolderLock', 'CLIParser', 'cli_errors', 'check_states', 'check_shape', 'sample_from_cdf',
-           'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images']
+           'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images', 'masks_to_black']
 
 # %% ../nbs/00_core.ipynb #abb3b32c
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
@@ -331,3 +331,10 @@ def save_images(x:torch.Tensor, # states (B, C, H, W) in [0, S)
     arr = g.permute(1, 2, 0).numpy() if g.shape[0] == 3 else g[0].numpy()
     with atomic_file(path) as f: Image.fromarray(arr).save(f, format='PNG')
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #c0a1b2d3
+def masks_to_black(x:torch.Tensor, # states (B, C, H, W) in [0, S], where S is an absorbing rate's mask
+                   S:int, # number of data states
+                  ) -> torch.Tensor:
+    "States with every mask (a state >= S) drawn as black (state 0), for pictures and image metrics."
+    return torch.where(x >= S, torch.zeros_like(x), x)

@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from .core import check_shape
 from .rates import Rate, Kernel
 from .forward import flat_states, batch_times, sample_jump
+from .layers import check_labels
 
 # %% auto #0
-__all__ = ['denoise', 'reverse_rates_at', 'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'loss_times',
-           'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_loss']
+__all__ = ['denoise', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates', 'reverse_rates',
+           'cond_reverse_rates', 'loss_times', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -28,6 +29,25 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
     if logits.shape[-1] != S:
         raise ValueError(f"denoiser output has {logits.shape[-1]} states in its last dimension; the rate has S={S}")
     return logits.reshape(x.shape[0], -1, S)
+
+# %% ../nbs/03_losses.ipynb #d1e2f3a4
+def denoiser_classes(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
+                    ) -> int|None:
+    "The number of classes a denoiser conditions on (0: unconditional), or None when it does not say."
+    f = denoiser
+    while f is not None:
+        for o in (f, getattr(f, 'io', None)):  # `io`: the DenoiserIO of DiT and U-ViT (notebook 05)
+            if getattr(o, 'num_classes', None) is not None: return o.num_classes
+        f = getattr(f, 'module', None) or getattr(f, '_orig_mod', None)  # the network inside a wrapper
+    return None
+
+def check_denoiser_labels(denoiser, # a denoiser, or a wrapper of one
+                          y:torch.Tensor|None, # class labels (B,) or None
+                          B:int, # batch size
+                         ) -> torch.Tensor|None:
+    "`y` checked against the denoiser's number of classes when it says one (values too: one host sync); return `y`."
+    nc = denoiser_classes(denoiser)
+    return y if nc is None else check_labels(y, B, nc)
 
 # %% ../nbs/03_losses.ipynb #1180047e
 def reverse_rates_at(logits:torch.Tensor, # denoiser logits (B, D, S)
@@ -142,6 +162,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                  ) -> dict:
     "Per-datum terms of the CT-ELBO: dict of (B,) tensors 'reg', 'sig', 'nll', 't' (and 'const')."
     x0f = flat_states(x0, rate.S, 'x0')
+    y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
     k = rate.at(t)  # P_t and R_t, once for the whole call
     x = k.sample_rows(x0f, generator)  # x ~ q_t(. | x0)
@@ -172,6 +193,20 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     return (loss, terms) if return_terms else loss
 
 # %% ../nbs/03_losses.ipynb #2e033111
+def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
+              rate:Rate, # the forward process
+              x0:torch.Tensor, # clean data (B, *shape) in [0, S)
+              t:torch.Tensor, # times (B,)
+              y:torch.Tensor|None=None, # class labels (B,) for a conditional denoiser
+              generator:torch.Generator|None=None, # random generator on x0's device
+             ) -> torch.Tensor:
+    "$-\\log p_\\theta(x_0^d \\mid x)$ per dimension with $x \\sim q_{t|0}(\\cdot \\mid x_0)$: (B, D) nats."
+    x0f = flat_states(x0, rate.S, 'x0')
+    y = check_denoiser_labels(denoiser, y, x0f.shape[0])
+    x = rate.at(t).sample_rows(x0f, generator)
+    logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
+    return F.cross_entropy(logits.float().transpose(1, 2), x0f, reduction='none')
+
 def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process
              x0:torch.Tensor, # clean data (B, *shape) in [0, S)
@@ -183,10 +218,7 @@ def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              generator:torch.Generator|None=None, # random generator on x0's device
             ) -> torch.Tensor:
     "Cross-entropy of $p_\\theta(x_0 \\mid x_t)$ against $x_0$, averaged over batch and dimensions: a scalar."
-    x0f = flat_states(x0, rate.S, 'x0')
-    t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
-    x = rate.at(t).sample_rows(x0f, generator)
-    logits = denoise(denoiser, x, t, y, x0.shape, rate.S)
-    loss = F.cross_entropy(logits.float().reshape(-1, rate.S), x0f.reshape(-1))
+    t = loss_times(flat_states(x0, rate.S, 'x0').shape[0], t, min_time, max_t, x0.device, generator)
+    loss = nll_terms(denoiser, rate, x0, t, y, generator).mean()
     check_finite({'nll': loss}, 'nll_loss')
     return loss

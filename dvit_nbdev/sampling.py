@@ -11,11 +11,13 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Rate
 from .forward import flat_states
-from .losses import denoise, reverse_rates_at
+from .losses import denoise, reverse_rates_at, denoiser_classes
+from .layers import check_labels
 
 # %% auto #0
-__all__ = ['all_states', 'state_index', 'ToyDistribution', 'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser',
-           'NonFiniteError', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
+__all__ = ['INITIAL_DISTS', 'FINAL_STEPS', 'all_states', 'state_index', 'ToyDistribution', 'empirical', 'tv_distance',
+           'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
+           'euler_sampling', 'exact_sample']
 
 # %% ../nbs/04_sampling.ipynb #afff1355
 def all_states(S:int, D:int) -> torch.Tensor:
@@ -281,6 +283,9 @@ def _euler_step(rev, x, t, h, ordinal, generator):
 _STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
+INITIAL_DISTS = ('stationary', 'uniform')  # where the reverse chain starts
+FINAL_STEPS = ('argmax', 'sample', 'none')  # the last denoising step
+
 def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # NumPy ints too, bools not
 def _is_number(v): return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -295,11 +300,11 @@ def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_d
     _require(_is_number(min_t) and 0 < min_t < max_t, f"min_t must lie in (0, max_t={max_t}), got {min_t!r}")
     _require(_is_number(eps_ratio) and eps_ratio > 0,
              f"eps_ratio must be a number > 0 (it keeps the rates' denominators off 0), got {eps_ratio!r}")
-    _require(initial_dist in (None, 'stationary', 'uniform'),
+    _require(initial_dist is None or initial_dist in INITIAL_DISTS,
              f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
     _require(initial_dist is None or x_init is None,
              f"initial_dist={initial_dist!r} and x_init both give the starting states: pass one")
-    _require(final_step in ('argmax', 'sample', 'none'),
+    _require(final_step in FINAL_STEPS,
              f"final_step must be 'argmax', 'sample' or 'none', got {final_step!r}")
 
 def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
@@ -335,13 +340,6 @@ def _final(rev, x, t, final_step, generator):
          sample_categorical(torch.softmax(logits.float(), -1), generator=generator)
     return x0 if rev.fixed is None else torch.where(rev.fixed, x, x0)
 
-def _num_classes(denoiser):
-    "The number of classes a denoiser conditions on (0: unconditional), or None when it does not say."
-    for f in (denoiser, getattr(denoiser, 'module', None)):  # `module`: a wrapper such as an EMA's AveragedModel
-        for o in (f, getattr(f, 'io', None)):  # `io`: the DenoiserIO of DiT and U-ViT (notebook 05)
-            if getattr(o, 'num_classes', None) is not None: return o.num_classes
-    return None
-
 def _check_guidance(guidance_scale, nc, y):
     if guidance_scale is None: return
     g = guidance_scale
@@ -351,7 +349,7 @@ def _check_guidance(guidance_scale, nc, y):
 
 def _check_labels(denoiser, y, n, guidance_scale, device):
     "Labels (n,) on device, or None; raise on labels or guidance the denoiser cannot use."
-    nc = _num_classes(denoiser)
+    nc = denoiser_classes(denoiser)
     _check_guidance(guidance_scale, nc, y)
     if y is None: return None
     _require(nc != 0, "labels y were given but the denoiser is unconditional (num_classes=0)")
@@ -362,9 +360,8 @@ def _check_labels(denoiser, y, n, guidance_scale, device):
     _require(y.numel() in (1, n) and y.dim() <= 1,
              f"y must be one label or {n} labels (n,), got shape {tuple(y.shape)}")
     y = y.long().reshape(-1).expand(n)
-    lo, hi = int(y.min()), int(y.max())  # once per run
-    _require(lo >= 0 and not (nc and hi >= nc),
-             f"labels must lie in [0, {nc - 1 if nc else 'num_classes - 1'}]; got [{lo}, {hi}]")
+    if nc is not None: return check_labels(y, n, nc)  # values too: once per run
+    _require(int(y.min()) >= 0, f"labels must be >= 0; got {int(y.min())}")
     return y
 
 def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
