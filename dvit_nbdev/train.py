@@ -427,7 +427,8 @@ def plot_loss(self:Trainer) -> Path:
             ax.plot(steps[k - 1:], np.convolve(losses, np.ones(k) / k, 'valid'), label=f'mean of {k}')
         ax.set(xlabel='step', ylabel=self.cfg.loss.name, title=f'{self.cfg.model.name}, {self.cfg.data.name}')
         ax.legend()
-        with _locked(self), atomic_file(self.out/'loss.png') as f: fig.savefig(f, format='png', dpi=100)
+        with _locked(self), atomic_file(self.out/'loss.png') as f:  # a tight box keeps the axis labels in the picture
+            fig.savefig(f, format='png', dpi=100, bbox_inches='tight')
     finally: plt.close(fig)
     return self.out/'loss.png'
 
