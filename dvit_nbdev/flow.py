@@ -13,7 +13,7 @@ from .rates import Schedule, Rate, AbsorbingRate, UniformRate, check_number, che
 from .forward import flat_states, batch_times
 from .losses import denoise
 from .layers import check_choice
-from .sampling import _STEPS, _Record, _CHECK_EVERY, _check_labels, _check_int, _is_number, _require
+from .sampling import LEAP_STEPS, SamplerRecord, CHECK_EVERY, check_sample_labels, check_int, is_number, require
 from .masked import MaskingSchedule, LinearMasking
 
 # %% auto #0
@@ -158,22 +158,22 @@ def flow_sample(denoiser, # f(x, tau, y=None) -> logits (n, *shape, N), called w
                 device=None, # device of the samples (default: the CPU)
                ):
     "Simulate the learned flow from the source at t = 0 to `t_end`, then the final step: states (n, *shape) (then info)."
-    _require(isinstance(path, MixturePath), f"path must be a MixturePath, got {type(path).__name__}")
-    _check_int('n', n, 1); _check_int('num_steps', num_steps, 1)
-    _require(_is_number(eta) and eta >= 0, f"eta must be a number >= 0, got {eta!r}")
-    _require(method in ('euler', 'tau_leaping'), f"method must be 'euler' or 'tau_leaping', got {method!r}")
-    _require(_is_number(t_end) and 0 < t_end < 1, f"t_end must lie in (0, 1), got {t_end!r}")
-    _require(final_step in ('sample', 'argmax', 'none'), f"final_step must be 'sample', 'argmax' or 'none', got {final_step!r}")
+    require(isinstance(path, MixturePath), f"path must be a MixturePath, got {type(path).__name__}")
+    check_int('n', n, 1); check_int('num_steps', num_steps, 1)
+    require(is_number(eta) and eta >= 0, f"eta must be a number >= 0, got {eta!r}")
+    require(method in ('euler', 'tau_leaping'), f"method must be 'euler' or 'tau_leaping', got {method!r}")
+    require(is_number(t_end) and 0 < t_end < 1, f"t_end must lie in (0, 1), got {t_end!r}")
+    require(final_step in ('sample', 'argmax', 'none'), f"final_step must be 'sample', 'argmax' or 'none', got {final_step!r}")
     shape, device = tuple(shape), torch.device(device if device is not None else 'cpu')
-    y = _check_labels(denoiser, y, n, None, device)
+    y = check_sample_labels(denoiser, y, n, None, device)
     x = torch.multinomial(path.source_probs().float().to(device), n * math.prod(shape), replacement=True,
                           generator=generator).view(n, -1)  # (n, D) from p_0
-    chain = _FlowChain(denoiser, path, shape, y, eta, _Record(device, num_steps))
+    chain = _FlowChain(denoiser, path, shape, y, eta, SamplerRecord(device, num_steps))
     ts = torch.linspace(0, t_end, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     at = lambda t: torch.full((n,), t, device=device)  # (n,)
     for k in tqdm(range(num_steps), disable=not progress, desc=f'flow ({method}, eta={eta:g})'):
-        x = _STEPS[method](chain.at(k + 1, 'step'), x, at(ts[k]), ts[k + 1] - ts[k], False, generator)
-        if (k + 1) % _CHECK_EVERY == 0: chain.rec.check()
+        x = LEAP_STEPS[method](chain.at(k + 1, 'step'), x, at(ts[k]), ts[k + 1] - ts[k], False, generator)
+        if (k + 1) % CHECK_EVERY == 0: chain.rec.check()
     chain.rec.check()
     x = _flow_final(chain.at(num_steps, 'final'), x, at(ts[-1]), final_step, generator).view(n, *shape)
     chain.rec.check()

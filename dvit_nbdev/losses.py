@@ -173,7 +173,10 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     else:
         logits_x = denoise(denoiser, x, t, y, x0.shape, rate.S)
         rr_x = reverse_rates_at(logits_x, x, k, eps_ratio)
-    terms = dict(reg=rr_x.sum((1, 2)), sig=_sig_term(rr_t, x0f, xt, k, eps_ratio),
+    # A state that cannot be left (Z_t(x) = 0: the absorbing process's all-mask state) makes no jump: its sig is 0.
+    can_jump = k.exit_rates().gather(1, x).sum(1) > 0  # (B,)
+    sig = torch.where(can_jump, _sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
+    terms = dict(reg=rr_x.sum((1, 2)), sig=sig,
                  nll=F.cross_entropy(logits_x.float().transpose(1, 2), x0f, reduction='none').mean(1), t=t)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms

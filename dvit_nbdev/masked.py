@@ -12,7 +12,7 @@ from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .forward import flat_states
 from .losses import denoise, loss_times, check_finite
-from .sampling import NonFiniteError, _check_labels, _check_int, _is_number, _require
+from .sampling import NonFiniteError, check_sample_labels, check_int, is_number, require
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
@@ -118,11 +118,11 @@ def carry_over_sample(denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over 
                       device=None, # device of the samples (default: the CPU)
                      ):
     "Masked-diffusion sampling: reveal masked dimensions step by step with draws from $p_\\theta$, never re-mask: (n, *shape) (then info)."
-    _require(isinstance(rate, AbsorbingRate), f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
-    _check_int('n', n, 1); _check_int('num_steps', num_steps, 1)
-    _require(_is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
+    require(isinstance(rate, AbsorbingRate), f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
+    check_int('n', n, 1); check_int('num_steps', num_steps, 1)
+    require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
     shape, device = tuple(shape), torch.device(device if device is not None else 'cpu')
-    y = _check_labels(denoiser, y, n, None, device)
+    y = check_sample_labels(denoiser, y, n, None, device)
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     reveal_p = _reveal_probs(rate.schedule, ts)
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked

@@ -15,9 +15,10 @@ from .losses import denoise, reverse_rates_at, denoiser_classes
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['INITIAL_DISTS', 'FINAL_STEPS', 'all_states', 'state_index', 'ToyDistribution', 'empirical', 'tv_distance',
-           'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
-           'euler_sampling', 'exact_sample']
+__all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'all_states', 'state_index', 'ToyDistribution',
+           'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError', 'SamplerRecord', 'is_int',
+           'is_number', 'require', 'check_int', 'check_sample_labels', 'sample_chain', 'tau_leaping',
+           'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
 
 # %% ../nbs/04_sampling.ipynb #afff1355
 def all_states(S:int, D:int) -> torch.Tensor:
@@ -139,9 +140,9 @@ def _first_rows(inv, m):
 class NonFiniteError(ValueError):
     "The denoiser's logits or the reverse rates became NaN or infinite while sampling."
 
-_CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
+CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
 
-class _Record:
+class SamplerRecord:
     "What a sampler run records: the denoiser calls, and on the device the first place and time of a non-finite value."
     PHASES = ('step', 'corrector', 'final', 'iteration')
     def __init__(self, device, num_steps):
@@ -280,47 +281,54 @@ def _euler_step(rev, x, t, h, ordinal, generator):
     x = x.clone(); x[idx] = sample_categorical(rr[idx], generator=generator)
     return x
 
-_STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
+LEAP_STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
 INITIAL_DISTS = ('stationary', 'uniform')  # where the reverse chain starts
 FINAL_STEPS = ('argmax', 'sample', 'none')  # the last denoising step
 
-def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # NumPy ints too, bools not
-def _is_number(v): return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+def is_int(v) -> bool:
+    "Whether v is an integer (NumPy integers too, bools not)."
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+def is_number(v) -> bool:
+    "Whether v is a finite real number (not a bool)."
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
-def _require(ok, message):
+def require(ok, message):
+    "Raise a ValueError with message unless ok."
     if not ok: raise ValueError(message)
 
-def _check_int(name, v, lo): _require(_is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
+def check_int(name, v, lo):
+    "Raise unless v is an int >= lo, naming the argument."
+    require(is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
 
 def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_dist, x_init, final_step):
-    _check_int('n', n, 1); _check_int(steps_name, steps, 1)
-    _require(_is_number(max_t), f"max_t must be a finite number, got {max_t!r}")
-    _require(_is_number(min_t) and 0 < min_t < max_t, f"min_t must lie in (0, max_t={max_t}), got {min_t!r}")
-    _require(_is_number(eps_ratio) and eps_ratio > 0,
+    check_int('n', n, 1); check_int(steps_name, steps, 1)
+    require(is_number(max_t), f"max_t must be a finite number, got {max_t!r}")
+    require(is_number(min_t) and 0 < min_t < max_t, f"min_t must lie in (0, max_t={max_t}), got {min_t!r}")
+    require(is_number(eps_ratio) and eps_ratio > 0,
              f"eps_ratio must be a number > 0 (it keeps the rates' denominators off 0), got {eps_ratio!r}")
-    _require(initial_dist is None or initial_dist in INITIAL_DISTS,
+    require(initial_dist is None or initial_dist in INITIAL_DISTS,
              f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
-    _require(initial_dist is None or x_init is None,
+    require(initial_dist is None or x_init is None,
              f"initial_dist={initial_dist!r} and x_init both give the starting states: pass one")
-    _require(final_step in FINAL_STEPS,
+    require(final_step in FINAL_STEPS,
              f"final_step must be 'argmax', 'sample' or 'none', got {final_step!r}")
 
 def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
-    _require(method in _STEPS, f"method must be one of {list(_STEPS)}, got {method!r}")
-    _require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
-    _check_int('num_corrector_steps', num_corrector_steps, 0)
-    _require(_is_number(multiplier) and multiplier > 0,
+    require(method in LEAP_STEPS, f"method must be one of {list(LEAP_STEPS)}, got {method!r}")
+    require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
+    check_int('num_corrector_steps', num_corrector_steps, 0)
+    require(is_number(multiplier) and multiplier > 0,
              f"corrector_step_size_multiplier must be a number > 0, got {multiplier!r}")
-    _require(_is_number(entry_time), f"corrector_entry_time must be a finite number, got {entry_time!r}")
-    _require(not num_corrector_steps or entry_time >= min_t,
+    require(is_number(entry_time), f"corrector_entry_time must be a finite number, got {entry_time!r}")
+    require(not num_corrector_steps or entry_time >= min_t,
              f"corrector_entry_time={entry_time} is below min_t={min_t}: no corrector step would run")
 
 def _initial(rate, shape, n, initial_dist, x_init, device, generator):
     "Starting states (n, D): given, or drawn from the stationary (the default) or the uniform distribution."
     if x_init is not None:
-        _require(tuple(x_init.shape) == (n, *shape), f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
+        require(tuple(x_init.shape) == (n, *shape), f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
         return flat_states(x_init, rate.S, 'x_init').to(device).clone()
     p = torch.full((rate.S,), 1. / rate.S) if initial_dist == 'uniform' else rate.stationary()
     return torch.multinomial(p.to(device), n * math.prod(shape), replacement=True, generator=generator).view(n, -1)
@@ -328,7 +336,7 @@ def _initial(rate, shape, n, initial_dist, x_init, device, generator):
 def _conditioning(rate, shape, n, mask, x_cond, x, device):
     "Fixed dimensions (n, D) bool or None; x with their values filled in."
     if mask is None and x_cond is None: return None, x
-    _require(mask is not None and x_cond is not None, "mask and x_cond go together: give both or neither")
+    require(mask is not None and x_cond is not None, "mask and x_cond go together: give both or neither")
     mask = torch.as_tensor(mask, device=device).bool().expand(n, *shape).reshape(n, -1)
     x_cond = flat_states(x_cond.expand(n, *shape), rate.S, 'x_cond').to(device)
     return mask, torch.where(mask, x_cond, x)
@@ -343,25 +351,25 @@ def _final(rev, x, t, final_step, generator):
 def _check_guidance(guidance_scale, nc, y):
     if guidance_scale is None: return
     g = guidance_scale
-    _require(_is_number(g) and g >= 0, f"guidance_scale must be a number >= 0 or None, got {g!r}")
-    _require(nc != 0, f"guidance_scale={g} needs a conditional denoiser; this one is unconditional (num_classes=0)")
-    _require(y is not None, f"guidance_scale={g} needs class labels y (it mixes the rates given y with those without)")
+    require(is_number(g) and g >= 0, f"guidance_scale must be a number >= 0 or None, got {g!r}")
+    require(nc != 0, f"guidance_scale={g} needs a conditional denoiser; this one is unconditional (num_classes=0)")
+    require(y is not None, f"guidance_scale={g} needs class labels y (it mixes the rates given y with those without)")
 
-def _check_labels(denoiser, y, n, guidance_scale, device):
+def check_sample_labels(denoiser, y, n, guidance_scale, device):
     "Labels (n,) on device, or None; raise on labels or guidance the denoiser cannot use."
     nc = denoiser_classes(denoiser)
     _check_guidance(guidance_scale, nc, y)
     if y is None: return None
-    _require(nc != 0, "labels y were given but the denoiser is unconditional (num_classes=0)")
-    integer = _is_int(y) or isinstance(y, torch.Tensor) and not (y.dtype.is_floating_point or y.dtype.is_complex
+    require(nc != 0, "labels y were given but the denoiser is unconditional (num_classes=0)")
+    integer = is_int(y) or isinstance(y, torch.Tensor) and not (y.dtype.is_floating_point or y.dtype.is_complex
                                                                   or y.dtype == torch.bool)
     if not integer: raise TypeError(f"y must be an int label or an integer tensor of labels, got {y!r}")
     y = torch.as_tensor(y, device=device)
-    _require(y.numel() in (1, n) and y.dim() <= 1,
+    require(y.numel() in (1, n) and y.dim() <= 1,
              f"y must be one label or {n} labels (n,), got shape {tuple(y.shape)}")
     y = y.long().reshape(-1).expand(n)
     if nc is not None: return check_labels(y, n, nc)  # values too: once per run
-    _require(int(y.min()) >= 0, f"labels must be >= 0; got {int(y.min())}")
+    require(int(y.min()) >= 0, f"labels must be >= 0; got {int(y.min())}")
     return y
 
 def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
@@ -370,8 +378,8 @@ def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y,
     device = torch.device(device if device is not None else x_init.device if x_init is not None else 'cpu')
     x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
     fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
-    y = _check_labels(denoiser, y, n, guidance_scale, device)
-    return x, _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, _Record(device, steps)), device
+    y = check_sample_labels(denoiser, y, n, guidance_scale, device)
+    return x, _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, SamplerRecord(device, steps)), device
 
 def _outputs(x, traj, info):
     "x, followed by the trajectory and the info dict when they were asked for."
@@ -419,12 +427,12 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     traj = [x.to('cpu', torch.int16)] if return_trajectory else None
     for k in tqdm(range(num_steps), disable=not progress, desc=method):
         h = ts[k] - ts[k + 1]
-        x = _STEPS[method](rev.at(k + 1, 'step'), x, at(ts[k]), h, is_ordinal, generator)
+        x = LEAP_STEPS[method](rev.at(k + 1, 'step'), x, at(ts[k]), h, is_ordinal, generator)
         if num_corrector_steps and ts[k + 1] <= corrector_entry_time:
             x = _correct(rev.at(k + 1, 'corrector'), x, at(ts[k + 1]), corrector_step_size_multiplier * h,
                          num_corrector_steps, is_ordinal, generator)
         if return_trajectory: traj.append(x.to('cpu', torch.int16))
-        if (k + 1) % _CHECK_EVERY == 0: rev.rec.check()
+        if (k + 1) % CHECK_EVERY == 0: rev.rec.check()
     rev.rec.check()
     x = _final(rev.at(num_steps, 'final'), x, at(ts[-1]), final_step, generator).view(n, *shape)
     rev.rec.check()
@@ -518,7 +526,7 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
             E[jp] = torch.empty(len(jp), dtype=torch.float64, device=device).exponential_(generator=generator)
             lam_cur[jp] = _exit_rate(rev, x[jp], tau, jp)
         bar.n = int(node.min().clamp(max=num_grid)); bar.refresh()
-        if it % _CHECK_EVERY == 0: rev.rec.check()
+        if it % CHECK_EVERY == 0: rev.rec.check()
     bar.close(); rev.rec.check()
     x = _final(rev.at(0, 'final'), x, grid[-1].expand(n).float(), final_step, generator).view(n, *shape)
     rev.rec.check()
