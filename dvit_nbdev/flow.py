@@ -157,7 +157,7 @@ def flow_sample(denoiser, # f(x, tau, y=None) -> logits (n, *shape, N), called w
                 progress:bool=True, # show a progress bar
                 device=None, # device of the samples (default: the CPU)
                ):
-    "Simulate the learned flow from the source at t = 0 to `t_end`, then the final step: states (n, *shape) (then info)."
+    "Simulate the learned flow from the source at t = 0 to `t_end`, then the final step: states of shape (n,) + shape (then info)."
     require(isinstance(path, MixturePath), f"path must be a MixturePath, got {type(path).__name__}")
     check_int('n', n, 1); check_int('num_steps', num_steps, 1)
     require(is_number(eta) and eta >= 0, f"eta must be a number >= 0, got {eta!r}")

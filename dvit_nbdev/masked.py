@@ -117,7 +117,7 @@ def carry_over_sample(denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over 
                       progress:bool=True, # show a progress bar
                       device=None, # device of the samples (default: the CPU)
                      ):
-    "Masked-diffusion sampling: reveal masked dimensions step by step with draws from $p_\\theta$, never re-mask: (n, *shape) (then info)."
+    "Masked-diffusion sampling: reveal masked dimensions step by step with draws from $p_\\theta$, never re-mask: states of shape (n,) + shape (then info)."
     require(isinstance(rate, AbsorbingRate), f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
     check_int('n', n, 1); check_int('num_steps', num_steps, 1)
     require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")

@@ -21,7 +21,7 @@ NO_FIGURES = {'index.ipynb'}  # pages with no figure by design
 PATH_RE = re.compile(r'(?<![\w.~-])/(?:tmp|work|home|root|Users|private/var)/[^\s\'"]*')
 TEXT_REPR_RE = re.compile(r'<(?:IPython\.core\.display\.\w+|matplotlib\.animation\.\w+|Figure size [^>]*) object>|<Figure size \d')
 SIG_RE = re.compile(r'```python\n(.*?)```', re.S)
-MATH_RE = re.compile(r'\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)', re.S)
+MATH_RE = re.compile(r'\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)((?:[^$\n]|\n(?!\n))+?)(?<![\s\\])\$(?!\d)', re.S)  # inline maths may wrap
 CODE_RE = re.compile(r'```.*?```|`[^`\n]*`', re.S)
 
 
