@@ -3,6 +3,8 @@
     python bench/bench_train.py                        # the mnist_small preset (1.07M U-ViT, S = 256, Gaussian target)
     python bench/bench_train.py --preset mnist_cpu     # the 0.73M DiT at S = 4 of the 10-minute MNIST run
     python bench/bench_train.py --set model.head=conv  # any config key overridden
+    python bench/bench_train.py --preset mnist_uvit --device cuda --losses nll --set training.precision=bf16
+                                                       # the GPU speed table: also fp32, and training.compile=true
 
 Each loss runs in its own subprocess: `Trainer.train_step` (loss, backward, clipping, Adam, EMA) is timed over real
 MNIST batches (median of `--repeats` steps), next to the network's own forward+backward on the same batch.
@@ -14,21 +16,23 @@ from common import median_time, run_worker
 
 REFERENCE_NLL_S = 0.9
 
-def measure(loss, preset, overrides, repeats, threads):
+def measure(loss, preset, overrides, repeats, threads, device='cpu'):
     import torch
     from dvit_nbdev.train import Trainer
     from dvit_nbdev.config import apply_overrides, PRESETS
     if threads: torch.set_num_threads(threads)
-    cfg = apply_overrides(PRESETS[preset](), {'device': 'cpu', 'loss.name': loss, **dict(o.split('=', 1) for o in overrides)})
+    cfg = apply_overrides(PRESETS[preset](), {'device': device, 'loss.name': loss, **dict(o.split('=', 1) for o in overrides)})
     tr = Trainer(cfg, tempfile.mkdtemp(), progress=False)
     batches = tr._batches()
     x0, y = next(batches)
-    net = lambda: tr.model(x0, torch.rand(len(x0)) * 0.99 + 0.01).float().mean().backward()
-    net_s = median_time(net, 3, repeats)
-    step_s = median_time(lambda: tr.train_step(*next(batches)), 3, repeats)
-    net_s = min(net_s, median_time(net, 0, repeats))  # again after the steps: the first calls can run slow
+    xd = x0.to(tr.device)
+    net = lambda: tr.model(xd, torch.rand(len(xd), device=tr.device) * 0.99 + 0.01).float().mean().backward()
+    sync = torch.cuda.synchronize if tr.device.type == 'cuda' else (lambda: None)
+    net_s = median_time(net, 3, repeats, sync)
+    step_s = median_time(lambda: tr.train_step(*next(batches)), 3, repeats, sync)  # compiles on its first calls
+    net_s = min(net_s, median_time(net, 0, repeats, sync))  # again after the steps: the first calls can run slow
     return dict(loss=loss, params_M=sum(p.numel() for p in tr.model.parameters()) / 1e6, B=cfg.data.batch_size,
-                step_s=step_s, net_s=net_s, threads=torch.get_num_threads())
+                step_s=step_s, net_s=net_s, threads=torch.get_num_threads(), device=str(tr.device))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -36,13 +40,15 @@ def main():
     ap.add_argument('--set', action='append', default=[], help='config override key=value (repeatable)')
     ap.add_argument('--repeats', type=int, default=10)
     ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")
+    ap.add_argument('--losses', nargs='+', default=['nll', 'ct_elbo'], choices=['nll', 'ct_elbo'])
     ap.add_argument('--worker', nargs=1, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(measure(a.worker[0], a.preset, a.set, a.repeats, a.threads))); return
-    print(f"{'loss':8s} {'params':>7s} {'B':>3s} {'steps/s':>8s} {'s/step':>7s} {'x net':>6s} {'x ref NLL speed':>16s}   (preset {a.preset} {' '.join(a.set)})")
-    for loss in ['nll', 'ct_elbo']:
-        r = run_worker(__file__, [loss], ['--preset', a.preset] + sum((['--set', o] for o in a.set), []) + ['--repeats', a.repeats, '--threads', a.threads])
+        print(json.dumps(measure(a.worker[0], a.preset, a.set, a.repeats, a.threads, a.device))); return
+    print(f"{'loss':8s} {'params':>7s} {'B':>3s} {'steps/s':>8s} {'s/step':>7s} {'x net':>6s} {'x ref NLL speed':>16s}   (preset {a.preset} {' '.join(a.set)}, {a.device})")
+    for loss in a.losses:
+        r = run_worker(__file__, [loss], ['--preset', a.preset] + sum((['--set', o] for o in a.set), []) + ['--repeats', a.repeats, '--threads', a.threads, '--device', a.device])
         if r: print(f"{loss:8s} {r['params_M']:6.2f}M {r['B']:3d} {1 / r['step_s']:8.2f} {r['step_s']:7.3f} "
                     f"{r['step_s'] / r['net_s']:6.2f} {REFERENCE_NLL_S / r['step_s']:16.1f}", flush=True)
 

@@ -434,8 +434,9 @@ def upgrade_config_dict(d:dict, # a config dict, possibly written by the previou
                              f"move them into the rate section (model.rate becomes rate.name)")
         if old: d['rate'] = {_OLD_RATE_KEYS[k]: v for k, v in old.items()}
         _drop_dead(M, 'model', 'concat_dim', [None])
-        S = (d.get('data') or {}).get('S', DataConfig.S)
-        _drop_dead(M, 'model', 'data_min_max', [None, [0, S - 1]])
+        if 'data_min_max' in M:  # S may still be a string here (a command-line override)
+            S = convert((d.get('data') or {}).get('S', DataConfig.S), 'int', 'data.S')
+            _drop_dead(M, 'model', 'data_min_max', [None, [0, S - 1]])
     if isinstance(T, dict):
         _drop_dead(T, 'training', 'train_step_name', ['standard'])
         if 'bf16' in T and 'precision' not in T:  # the deprecated flag alone: it becomes the precision

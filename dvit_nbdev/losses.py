@@ -12,8 +12,9 @@ from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['denoise', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates', 'reverse_rates',
-           'cond_reverse_rates', 'loss_times', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'nll_loss']
+__all__ = ['denoise', 'state_nll', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates',
+           'reverse_rates', 'cond_reverse_rates', 'loss_times', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms',
+           'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -29,6 +30,13 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
     if logits.shape[-1] != S:
         raise ValueError(f"denoiser output has {logits.shape[-1]} states in its last dimension; the rate has S={S}")
     return logits.reshape(x.shape[0], -1, S)
+
+def state_nll(logits:torch.Tensor, # logits (B, D, S)
+              x0:torch.Tensor, # target states (B, D)
+             ) -> torch.Tensor:
+    "$-\\log \\mathrm{softmax}(\\text{logits})[x_0]$ per dimension, in float32: (B, D) nats."
+    B, D, S = logits.shape  # cross-entropy over rows of S: no strided copy, unlike the class axis in dimension 1
+    return F.cross_entropy(logits.float().reshape(-1, S), x0.reshape(-1), reduction='none').view(B, D)
 
 # %% ../nbs/03_losses.ipynb #d1e2f3a4
 def denoiser_classes(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
@@ -177,7 +185,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     can_jump = k.exit_rates().gather(1, x).sum(1) > 0  # (B,)
     sig = torch.where(can_jump, _sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
     terms = dict(reg=rr_x.sum((1, 2)), sig=sig,
-                 nll=F.cross_entropy(logits_x.float().transpose(1, 2), x0f, reduction='none').mean(1), t=t)
+                 nll=state_nll(logits_x, x0f).mean(1), t=t)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms
 
@@ -208,7 +216,7 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     x = rate.at(t).sample_rows(x0f, generator)
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
-    return F.cross_entropy(logits.float().transpose(1, 2), x0f, reduction='none')
+    return state_nll(logits, x0f)
 
 def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process

@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .forward import flat_states
-from .losses import denoise, loss_times, check_finite
+from .losses import denoise, loss_times, check_finite, state_nll
 from .sampling import NonFiniteError, check_sample_labels, check_int, is_number, require
 
 # %% auto #0
@@ -98,7 +98,7 @@ def masked_diffusion_loss(
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
     xt = rate.at(t).sample_rows(x0f, generator)  # (B, D): each dimension masked with probability 1 - alpha_t
     logits = denoise(denoiser, xt, t, y, x0.shape, rate.S)[..., :-1]  # (B, D, S-1): p_theta never predicts the mask
-    ce = F.cross_entropy(logits.float().transpose(1, 2), x0f, reduction='none')  # (B, D)
+    ce = state_nll(logits, x0f)  # (B, D)
     per = mask_weight(rate.schedule, t).to(ce) * torch.where(xt == rate.mask, ce, 0.).sum(1)  # (B,)
     check_finite({'weighted cross-entropy': per}, 'masked_diffusion_loss')
     return per if per_datum else per.mean() / x0f.shape[1]
