@@ -37,7 +37,7 @@ def measure(loss, preset, overrides, repeats, threads, device='cpu'):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--preset', default='mnist_small', help='a preset of dvit_nbdev.config.PRESETS')
-    ap.add_argument('--set', action='append', default=[], help='config override key=value (repeatable)')
+    ap.add_argument('--set', nargs='+', action='extend', default=[], metavar='KEY=VALUE', help='config overrides key=value')
     ap.add_argument('--repeats', type=int, default=10)
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")

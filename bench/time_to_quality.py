@@ -8,7 +8,7 @@ The trainer's own `Trainer.fit` runs in chunks (each stops at `training.max_seco
 seconds are those `fit` measures, so evaluation is not counted. After each chunk, `--n` images are sampled with the
 config's sampler from the raw weights and from the EMA weights, and scored with the package's FID
 (`dvit_nbdev.metrics.evaluate_samples`) next to its floor (the FID of as many real test images). One row per point
-is printed and all rows are written to `--json` (atomically); the 64 first samples of each point go to PNGs beside it.
+is printed and all rows are written to `OUT/ttq.json` (atomically); the 64 first samples of each point go to PNGs beside it.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
