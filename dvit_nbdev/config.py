@@ -584,4 +584,5 @@ def cifar10_config() -> Config:
                  saving=dict(checkpoint_freq=5000))
 
 PRESETS = dict(digits=digits_config, mnist_small=mnist_small_config, mnist_cpu=mnist_cpu_config,
-               mnist_uvit=mnist_uvit_config, mnist_dit=mnist_dit_config, cifar10=cifar10_config, mnist_gpu=mnist_gpu_config)
+               mnist_uvit=mnist_uvit_config, mnist_dit=mnist_dit_config, cifar10=cifar10_config,
+               mnist_gpu=mnist_gpu_config)
