@@ -31,6 +31,7 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
         raise ValueError(f"denoiser output has {logits.shape[-1]} states in its last dimension; the rate has S={S}")
     return logits.reshape(x.shape[0], -1, S)
 
+# %% ../nbs/03_losses.ipynb #5ce7a002
 def state_nll(logits:torch.Tensor, # logits (B, D, S)
               x0:torch.Tensor, # target states (B, D)
              ) -> torch.Tensor:
