@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #a07f3199
 from __future__ import annotations
-import argparse, contextlib, glob, os, pickle, random, re, secrets, socket, sys, tempfile, warnings
+import argparse, contextlib, errno, glob, os, pickle, pickletools, random, re, secrets, socket, sys, tempfile
+import warnings, zipfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,10 +13,11 @@ import matplotlib.pyplot as plt
 from torchvision.utils import make_grid
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'get_device', 'seed_everything', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps',
-           'atomic_file', 'atomic_save', 'atomic_write_text', 'UnsafePickleError', 'load_torch', 'FolderLockedError',
-           'FolderLock', 'CLIParser', 'cli_errors', 'check_states', 'check_shape', 'sample_from_cdf',
-           'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images', 'masks_to_black']
+__all__ = ['MAX_SEED', 'TEMP_SUFFIX', 'get_device', 'seed_everything', 'data_root', 'cache_dir', 'pid_alive',
+           'remove_stale_temps', 'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'UnsafePickleError',
+           'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser', 'cli_errors', 'check_states', 'check_shape',
+           'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images',
+           'masks_to_black']
 
 # %% ../nbs/00_core.ipynb #abb3b32c
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
@@ -35,12 +37,15 @@ def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cp
     return device
 
 # %% ../nbs/00_core.ipynb #26c28376
-def seed_everything(seed:int=0, # the seed for random, NumPy and torch
+MAX_SEED = 2**32 - 1  # NumPy's range; the trainer adds steps and ranks to a seed, which stays far inside int64
+
+def seed_everything(seed:int=0, # the seed for random, NumPy and torch, in [0, MAX_SEED]
                    ) -> torch.Generator:
     "Seed `random`, NumPy and torch; return a CPU `torch.Generator` seeded the same way."
-    if not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed={seed!r} is invalid: expected an int in [0, {MAX_SEED}]")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
@@ -96,6 +101,26 @@ def _fsync_dir(folder:Path):
     try: os.fsync(fd)
     finally: os.close(fd)
 
+def make_folder(folder:str|Path, # the folder to create, with its parents
+                what:str='folder', # what it is, for messages, e.g. '--out'
+               ) -> Path:
+    "Create `folder` (and its parents) unless it exists, with a one-line error when a file stands in the way."
+    folder = Path(folder)
+    try: folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        block = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise NotADirectoryError(f"cannot create the {what} {folder}: {block} is a file, not a folder") from None
+    return folder
+
+_NO_SPACE = {errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC)}
+
+def _no_space(e:BaseException) -> bool:
+    "Whether `e`, or an exception it was raised from (torch's writer wraps the OSError), is a full disk or quota."
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in _NO_SPACE: return True
+        e = e.__cause__ or e.__context__
+    return False
+
 @contextlib.contextmanager
 def atomic_file(path:str|Path, # the file to (over)write
                 mode:str='wb', # 'wb' for bytes, 'w' for text (UTF-8)
@@ -104,7 +129,7 @@ def atomic_file(path:str|Path, # the file to (over)write
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give the name of a file to write")
     if mode not in ('w', 'wb'): raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, f'folder of {path.name}')
     remove_stale_temps(path.parent, path.name)
     tmp = path.parent/f'.{path.name}.{os.getpid()}@{_host()}.{secrets.token_hex(4)}{TEMP_SUFFIX}'
     try:
@@ -113,8 +138,12 @@ def atomic_file(path:str|Path, # the file to (over)write
             yield f
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, Exception) and _no_space(e):
+            kept = 'the old file is kept' if path.exists() else 'nothing was written'
+            raise OSError(errno.ENOSPC, f"no space left on the device writing {path} ({kept}): free some space, "
+                                        f"or write to another folder") from None
         raise
     _fsync_dir(path.parent)
 
@@ -142,6 +171,34 @@ def _brief(e:BaseException) -> str:
     s = ' '.join((m[1] if m else s).split())
     return f"{type(e).__name__}: {s.split('. ')[0][:200]}" if s else type(e).__name__
 
+# how torch words a refused name: 'GLOBAL m.f was not an allowed global' (2.4 and newer), and
+# 'unsupported GLOBAL posix.system whose module posix is blocked' (2.6 and newer, for modules it never allows)
+_REFUSED = re.compile(r'GLOBAL (\S+?) (?:was not an allowed global|whose module \S+ is blocked)')
+
+def _refused_global(message:str) -> str|None:
+    "The Python name that torch's weights-only unpickler refused, from its error message (None if none is named)."
+    m = _REFUSED.search(message)
+    return m[1] if m else None
+
+_SAFE_MODULES = ('torch', 'collections', 'numpy.core.multiarray._reconstruct')  # what torch itself pickles
+
+def _named_global(path:Path) -> str|None:
+    "The first non-torch Python name that a pickle (a plain one, or a torch zip's data.pkl) would import, else None."
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                pkl = next((n for n in z.namelist() if n.endswith('data.pkl')), None)
+                data = z.read(pkl) if pkl else b''
+        else: data = path.read_bytes()
+        strings = []
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ('SHORT_BINUNICODE', 'BINUNICODE', 'UNICODE'): strings.append(arg)
+            name = arg.replace(' ', '.') if op.name in ('GLOBAL', 'INST') else (
+                '.'.join(strings[-2:]) if op.name == 'STACK_GLOBAL' else None)
+            if name and not name.startswith(_SAFE_MODULES): return name
+    except Exception: return None  # not a readable pickle: corrupt, which the caller reports
+    return None
+
 def load_torch(path:str|Path, # a file written by torch.save
                map_location='cpu', # where the tensors go
                trust_pickle:bool=False, # unpickle anything (runs the code the file names): only for files you trust
@@ -162,11 +219,11 @@ def load_torch(path:str|Path, # a file written by torch.save
             warnings.filterwarnings('ignore', message='Detected pickle protocol')
             return torch.load(path, map_location=map_location, weights_only=not trust_pickle)
     except pickle.UnpicklingError as e:
-        m = re.search(r'GLOBAL (\S+) was not an allowed global', str(e))
-        if m is None:
+        name = _refused_global(str(e)) or _named_global(path)
+        if name is None:
             raise ValueError(f"{what} {path} is truncated, corrupt or not a torch.save file ({_brief(e)}); "
                              f"use another copy") from None
-        raise UnsafePickleError(f"{what} {path} holds a pickled Python object ({m[1]}), not only tensors "
+        raise UnsafePickleError(f"{what} {path} holds a pickled Python object ({name}), not only tensors "
                                 f"and plain values: loading it could run code, so it was refused; "
                                 f"if you wrote it yourself (e.g. with an older dvit_nbdev), pass trust_pickle=True "
                                 f"(command lines: --unsafe_load_pickle)") from None
@@ -239,8 +296,12 @@ class CLIParser(argparse.ArgumentParser):
 def cli_errors(prog:str, # the command's name, for the message
                debug:bool=False, # let the exception through, with its traceback
               ):
-    "Turn an exception into one line `prog: error: ...` on stderr and exit status 1."
+    "Turn an exception into one line `prog: error: ...` on stderr and exit status 1; Ctrl-C into one line and 130."
     try: yield
+    except KeyboardInterrupt:
+        if debug: raise
+        sys.stderr.write(f"{prog}: interrupted (Ctrl-C)\n")
+        raise SystemExit(130) from None
     except Exception as e:
         if debug: raise
         msg = ' '.join(str(e).split()) or type(e).__name__
