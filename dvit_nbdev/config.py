@@ -10,16 +10,16 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import yaml
-from .core import atomic_write_text
+from .core import atomic_write_text, MAX_SEED
 from .rates import UniformRate, UniformVariantRate, BirthDeathRate, GaussianTargetRate, AbsorbingRate, LogLinearSchedule
 from .sampling import INITIAL_DISTS, FINAL_STEPS
 from .dit import DiT, DIT_SIZES
 from .uvit import UViT, UVIT_SIZES
-from .data import dataset_info
+from .data import dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'SAMPLER_NAMES', 'RATE_PARAMS', 'PRESETS', 'cfg_field', 'LossConfig',
-           'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
+__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'SAMPLER_NAMES', 'RATE_PARAMS', 'MAX_PARAMETERS', 'PRESETS', 'cfg_field',
+           'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
            'SamplerConfig', 'Config', 'field_default', 'fields_table', 'build_rate', 'build_model',
            'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'upgrade_config_dict', 'config_to_dict',
            'config_from_dict', 'save_config', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
@@ -258,7 +258,7 @@ def convert(value, # a value from YAML/JSON, or a command-line string
     except yaml.YAMLError as e:
         raise ValueError(f"{key}: cannot read {value!r} as {typ}: not valid YAML ({getattr(e, 'problem', None) or e}); "
                          f"write a list as e.g. [1, 28, 28]") from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: int(float('inf'))
         raise ValueError(f"{key}: cannot read {value!r} as {typ}") from None
 
 # %% ../nbs/09_config.ipynb #9a000013
@@ -305,14 +305,16 @@ def _fold_bf16(T:TrainingConfig):
 def _check_training(T:TrainingConfig, L:LossConfig):
     "The loop's and the loss's settings."
     _at_least(T, 'training', 1, 'n_iters', 'log_freq')
-    _at_least(T, 'training', 0, 'warmup', 'seed')
+    _at_least(T, 'training', 0, 'warmup')
+    _require(0 <= T.seed <= MAX_SEED, 'training.seed', T.seed, f'an int in [0, {MAX_SEED}]')
     _positive(T, 'training', 'grad_norm', 'max_t')
     _require(T.max_seconds is None or T.max_seconds > 0, 'training.max_seconds', T.max_seconds, 'None or > 0')
     _one_of('training.precision', T.precision, PRECISIONS)
     _fold_bf16(T)
     _one_of('loss.name', L.name, ('nll', 'ct_elbo'))
     _require(0 < L.min_time < T.max_t, 'loss.min_time', L.min_time, f'a time in (0, training.max_t={T.max_t})')
-    for k in ('nll_weight', 'eps_ratio'): _require(getattr(L, k) >= 0, f'loss.{k}', getattr(L, k), 'a number >= 0')
+    _require(L.nll_weight >= 0, 'loss.nll_weight', L.nll_weight, 'a number >= 0')
+    _positive(L, 'loss', 'eps_ratio')  # 0 divides 0 by 0 where a state cannot be reached (the absorbing rate)
 
 def _check_data(D:DataConfig):
     _one_of('data.name', D.name, ('digits', 'mnist', 'cifar10'))
@@ -320,7 +322,8 @@ def _check_data(D:DataConfig):
     _require(2 <= D.S <= info['S'], 'data.S', D.S, f"an int in [2, {info['S']}] for {D.name}")
     _require(list(D.shape) == list(info['shape']), 'data.shape', D.shape, f"{list(info['shape'])} for {D.name}")
     _require(D.image_size == info['shape'][-1], 'data.image_size', D.image_size, f"{info['shape'][-1]} for {D.name}")
-    _at_least(D, 'data', 1, 'batch_size'); _at_least(D, 'data', 0, 'num_workers')
+    _at_least(D, 'data', 1, 'batch_size')
+    _require(0 <= D.num_workers <= MAX_WORKERS, 'data.num_workers', D.num_workers, f'an int in [0, {MAX_WORKERS}]')
 
 def _check_rate(R:RateConfig, S:int) -> int:
     "Check the rate section with the rate's own constructor; return the rate's number of states."
@@ -364,12 +367,20 @@ def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
              "'logits' with the absorbing rate (the mask is not a grey level)")
     _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape))
 
+MAX_PARAMETERS = 2**30  # 4 GiB of float32 weights; the largest preset network has 53M
+
 @functools.lru_cache(maxsize=64)
 def _build_on_meta(items:tuple, S:int, shape:tuple):
     "Build the network of a model section, given as (key, value) items, on the meta device for its checks (cached)."
+    M = ModelConfig(**dict(items))
     try:
-        with torch.device('meta'): build_model(ModelConfig(**dict(items)), S, shape)
-    except (ValueError, TypeError) as e: raise ValueError(f"model (name={dict(items)['name']!r}): {e}") from None
+        with torch.device('meta'): net = build_model(M, S, shape)
+    except (ValueError, TypeError) as e: raise ValueError(f"model (name={M.name!r}): {e}") from None
+    n = sum(p.numel() for p in net.parameters())
+    if n > MAX_PARAMETERS:
+        raise ValueError(f"model: model.hidden_dim={M.hidden_dim}, model.depth={M.depth} and data.S={S} give a network "
+                         f"of {n:,} parameters ({4 * n / 2**30:.0f} GiB in float32, three times that with the EMA "
+                         f"and Adam's moments); at most {MAX_PARAMETERS:,} are allowed: make the network smaller")
 
 def _check_sampler(Sm:SamplerConfig, max_t:float):
     _one_of('sampler.name', Sm.name, SAMPLER_NAMES)
@@ -497,7 +508,10 @@ def load_config(path:str|Path, # a .yaml/.yml or .json file
     if not path.is_file(): raise FileNotFoundError(f"config file {path} not found")
     if path.suffix not in ('.yaml', '.yml', '.json'):
         raise ValueError(f"config file {path} must end in .yaml, .yml or .json")
-    text = path.read_text()
+    try: text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e:
+        raise ValueError(f"config file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position "
+                         f"{e.start}): save it as UTF-8") from None
     if not text.strip(): raise ValueError(f"config file {path} is empty")
     d = _parse_config_text(text, path)
     if not isinstance(d, dict):

@@ -4,6 +4,7 @@
 
 # %% ../nbs/08_data.ipynb #0b8539fc
 from __future__ import annotations
+import ctypes, functools, os, signal, sys
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +15,8 @@ from sklearn import datasets as skd
 from .core import data_root, check_states
 
 # %% auto #0
-__all__ = ['DIGITS_TEST', 'DATASETS', 'check_S', 'quantise', 'DiscreteImages', 'random_rotation', 'load_mnist', 'load_cifar10',
-           'load_sklearn_digits', 'dataset_info', 'get_dataset', 'get_dataloader']
+__all__ = ['DIGITS_TEST', 'DATASETS', 'MAX_WORKERS', 'check_S', 'quantise', 'DiscreteImages', 'random_rotation', 'load_mnist',
+           'load_cifar10', 'load_sklearn_digits', 'dataset_info', 'get_dataset', 'get_dataloader']
 
 # %% ../nbs/08_data.ipynb #a6ba92dd
 def check_S(S:int, # number of states asked for
@@ -191,6 +192,18 @@ def get_dataset(name:str, # 'mnist', 'cifar10' or 'digits'
                           name=f"{name} {'train' if train else 'test'}")
 
 # %% ../nbs/08_data.ipynb #abf5c169
+MAX_WORKERS = 64  # data-loader processes: each one is a copy of the training process
+
+def _die_with_parent(parent:int, # the process id of the loader's process
+                     init, # the caller's worker_init_fn, or None
+                     worker_id:int, # given by the DataLoader
+                    ):
+    "A worker_init_fn (bound with `functools.partial`): SIGKILL when the parent dies (Linux), even by kill -9."
+    if sys.platform.startswith('linux'):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent: os._exit(1)  # the parent died before prctl took effect
+    if init is not None: init(worker_id)
+
 def get_dataloader(dataset:Dataset, # e.g. from get_dataset
                    batch_size:int, # images per batch, B
                    shuffle:bool=True, # reshuffle every epoch (not used when a sampler is given)
@@ -204,6 +217,9 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
      "other keyword arguments go to `DataLoader`.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= MAX_WORKERS:
+        raise ValueError(f"num_workers={num_workers!r} is invalid: expected an int in [0, {MAX_WORKERS}]")
+    if num_workers: kwargs['worker_init_fn'] = functools.partial(_die_with_parent, os.getpid(), kwargs.get('worker_init_fn'))
     n = len(sampler) if sampler is not None else len(dataset)
     if drop_last and batch_size > n:
         raise ValueError(f"batch_size={batch_size} is more than the {n} images to draw from: "
