@@ -3,6 +3,12 @@
     python bench/torture.py                 # 20 kills
     python bench/torture.py --kills 50 --seed 1 --keep runs/torture
     python bench/torture.py --spawn         # each run a fresh interpreter (slower: torch is imported every time)
+    python bench/torture.py --kills 0 --races 50   # only the two-writers race
+
+Two writers: then, `--races` times (default 20), a new run starts on a fresh folder and a second run with another
+network starts on the same folder 0.05 to 1.5 s later (random). The second must be refused (the folder is in use, or
+already holds a checkpoint) and the first run's checkpoint, config.yaml and sample grids must be its own. The race
+once lost a finished run: the second run checked for a checkpoint before it took the folder's lock.
 
 A tiny digits run (a one-block U-ViT) saves a checkpoint and config.yaml every 2 steps and a sample grid and the loss
 plot every 3 steps, so it is writing a file most of the time. Kills come in a cycle of five: one at a random moment,
@@ -121,6 +127,35 @@ def second_writer_refused(out:Path, logs:Path, spawn:bool) -> bool:
     return code == 1 and 'is in use by pid' in log.read_text()
 
 
+RACE_FIRST = ['digits', '--no_progress', '--device', 'cpu', '--model.depth', '1', '--model.hidden_dim', '16',
+              '--model.num_heads', '2', '--data.batch_size', '16', '--training.n_iters', '150', '--saving.checkpoint_freq', '0',
+              '--sampler.sample_freq', '0', '--sampler.num_steps', '4', '--sampler.num_samples', '4']
+# a large network: the second run spends a second or two building it, the window in which the race was lost
+RACE_SECOND = ['digits', '--no_progress', '--device', 'cpu', '--model.depth', '16', '--model.hidden_dim', '768',
+               '--model.num_heads', '8', '--training.n_iters', '1', '--sampler.num_steps', '4']
+
+def race(work:Path, n:int, rng:random.Random, spawn:bool) -> Counter:
+    "`n` pairs of runs on one fresh folder each, the second 0.05-1.5 s after the first: what happened, counted."
+    seen = Counter()
+    for i in range(n):
+        out, logs = work/f'race_{i:02d}', work/'logs'
+        first = Run(RACE_FIRST + ['--out', str(out)], logs/f'race_{i:02d}_first.log', spawn)
+        time.sleep(rng.uniform(0.05, 1.5))
+        second = Run(RACE_SECOND + ['--out', str(out)], logs/f'race_{i:02d}_second.log', spawn)
+        c1, c2 = first.wait(300), second.wait(300)
+        said = (logs/f'race_{i:02d}_second.log').read_text()
+        seen['second refused: in use' if c2 == 1 and 'is in use by' in said else
+             'second refused: holds a checkpoint' if c2 == 1 and 'already holds a checkpoint' in said else
+             f'second exited {c2}'] += 1
+        try:
+            ck, cfg = read_checkpoint(out/'checkpoint.pt')
+            grids = sorted(p.name for p in (out/'samples').iterdir())
+            ok = (c1 == 0 and ck['step'] == 150 and cfg.model.hidden_dim == 16 and load_config(out/'config.yaml') == cfg
+                  and grids == ['step_0000150.png'])
+        except Exception as e: print(f'  race {i}: {e}'); ok = False
+        seen['first run intact'] += ok
+    return seen
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--kills', type=int, default=20, help='number of SIGKILLs (default: 20)')
@@ -128,6 +163,7 @@ def main():
     ap.add_argument('--seed', type=int, default=0, help='seed of the kill moments')
     ap.add_argument('--keep', default=None, help='work in this folder and keep it (default: a temporary folder, removed)')
     ap.add_argument('--spawn', action='store_true', help='start every run as a fresh interpreter instead of forking it')
+    ap.add_argument('--races', type=int, default=20, help='pairs of runs started on one folder (default: 20)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
@@ -135,6 +171,20 @@ def main():
     out, logs = work/'run', work/'logs'
     logs.mkdir(parents=True, exist_ok=True)
     ck, t0 = out/'checkpoint.pt', time.time()
+    ok = True
+    if a.kills: ok = kill_rounds(a, rng, out, logs, ck, t0)
+    if a.races:
+        t1 = time.time(); seen = race(work, a.races, rng, a.spawn)
+        print(f"two writers: {a.races} pairs, first run's checkpoint intact {seen['first run intact']} of {a.races}; "
+              + ', '.join(f'{k} {v}' for k, v in sorted(seen.items()) if k != 'first run intact')
+              + f'; {time.time() - t1:.0f} s', flush=True)
+        ok = ok and seen['first run intact'] == a.races
+    if not a.keep: import shutil; shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+def kill_rounds(a, rng:random.Random, out:Path, logs:Path, ck:Path, t0:float) -> bool:
+    "The kill -9 rounds; True when every checkpoint loaded, every run resumed and nothing was left behind."
     loadable = resumed = intact = 0
     hit, most_temps, stale_taken = Counter(), 0, 0
     p = Run(['digits', '--out', str(out)] + TINY, logs/'run_00.log', a.spawn)
@@ -165,8 +215,7 @@ def main():
           f"{len(left)} left at the end{': ' + ', '.join(left) if left else ''}")
     print(f'stale locks taken over: {stale_taken}; second writer on the busy folder refused: {refused}; '
           f'final run ended at step {checkpoint_step(ck)}; {time.time() - t0:.0f} s')
-    if not a.keep: import shutil; shutil.rmtree(work, ignore_errors=True)
-    sys.exit(0 if (loadable == resumed == intact == a.kills and refused and not left) else 1)
+    return loadable == resumed == intact == a.kills and refused and not left
 
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #c1000003
 from __future__ import annotations
-import argparse, itertools, json, time
+import argparse, contextlib, itertools, json, os, time
 from dataclasses import fields
 from pathlib import Path
 import torch
@@ -13,6 +13,7 @@ import torch.distributed as dist
 import yaml
 from PIL import Image
 from .core import get_device, seed_everything, atomic_file, atomic_write_text, CLIParser, cli_errors
+from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
 from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, config_to_dict,
                                load_config, apply_overrides, build_rate_and_model)
@@ -21,8 +22,8 @@ from .train import Trainer, read_checkpoint, load_weights, sample_images
 from .metrics import evaluate_samples, nelbo_bpd
 
 # %% auto #0
-__all__ = ['train_parser', 'dvit_train', 'load_checkpoint', 'save_animation', 'sample_parser', 'dvit_sample',
-           'evaluate_checkpoint', 'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
+__all__ = ['MAX_SAMPLES', 'MAX_SAMPLE_BATCH', 'train_parser', 'dvit_train', 'load_checkpoint', 'save_animation', 'sample_parser',
+           'dvit_sample', 'evaluate_checkpoint', 'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
 
 # %% ../nbs/12_cli.ipynb #b8255c45
 def _config_options(p:argparse.ArgumentParser):
@@ -55,19 +56,25 @@ def _safety_options(p:argparse.ArgumentParser):
 
 def _run_options(p:argparse.ArgumentParser):
     "The options dvit_sample and dvit_eval share: seed, device, progress bars, safety and sampler settings."
-    p.add_argument('--seed', type=_int_arg('an integer seed', 0), default=0, help='random seed (default: 0)')
+    p.add_argument('--seed', type=_int_arg('an integer seed', 0, MAX_SEED), default=0, help='random seed (default: 0)')
+    p.add_argument('--batch_size', type=_int_arg('a number of images per sampler call', 1, MAX_SAMPLE_BATCH),
+                   default=256, help='images sampled at once; more are drawn in chunks (default: 256)')
     p.add_argument('--device', default=None, help='cuda, mps or cpu (default: the best available)')
     p.add_argument('--no_progress', action='store_true', help='no progress bars')
     _safety_options(p)
     _sampler_options(p)
 
-def _int_arg(what:str, low:int|None=None):
-    "An argparse type: an int (>= low), with a message that names what it is."
+MAX_SAMPLES = 100_000  # images per dvit_sample or dvit_eval run (a grid of 317 x 317 MNIST digits)
+MAX_SAMPLE_BATCH = 65_536  # images per sampler call
+
+def _int_arg(what:str, low:int|None=None, high:int|None=None):
+    "An argparse type: an int (>= low, <= high), with a message that names what it is."
     def conv(s:str) -> int:
         "The int that s spells."
         try: v = int(s)
         except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
         if low is not None and v < low: raise argparse.ArgumentTypeError(f"expected {what} >= {low}, got {v}")
+        if high is not None and v > high: raise argparse.ArgumentTypeError(f"expected {what} <= {high}, got {v}")
         return v
     return conv
 
@@ -77,6 +84,9 @@ def _check_output(path:str|Path, suffix:str, flag:str) -> Path:
     if path.is_dir():
         raise IsADirectoryError(f"{flag} {path} is a folder; give a file name such as {path/('samples' + suffix)}")
     if path.suffix.lower() != suffix: raise ValueError(f"{flag} {path} must end in {suffix}")
+    block = next((p for p in path.parents if p.exists()), None)  # found now, not after minutes of sampling
+    if block is not None and not block.is_dir():
+        raise NotADirectoryError(f"{flag} {path} cannot be written: {block} is a file, not a folder")
     return path
 
 # %% ../nbs/12_cli.ipynb #c1000005
@@ -100,13 +110,17 @@ def train_parser() -> argparse.ArgumentParser:
     _config_options(p)
     return p
 
-def _train_setup(name:str|None, out:str|None, resume:bool, trust_pickle:bool, overrides:dict) -> tuple[Config, Path]:
-    "The config and the output folder of a `dvit_train` command line."
+def _train_out(name:str|None, out:str|None, resume:bool) -> Path:
+    "The output folder of a `dvit_train` command line."
     if resume and name is not None and out is not None:
         raise ValueError("--resume continues OUT/checkpoint.pt with the config stored in it: give --out or a config "
                          "name (for runs/<name>), not both; change settings with --section.key")
     out = Path(out or Path('runs')/Path(name or 'digits').stem)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--out {out} is a file; give a folder")
+    return out
+
+def _train_setup(name:str|None, out:Path, resume:bool, trust_pickle:bool, overrides:dict) -> tuple[Config, Path]:
+    "The config of a `dvit_train` command line, from its folder's checkpoint (--resume) or a preset or file."
     ck = out/'checkpoint.pt'
     if resume:
         if not ck.exists():
@@ -128,17 +142,35 @@ def dvit_train(argv:list|None=None, # the arguments (default: the command line's
         name, out, resume = args.pop('config'), args.pop('out'), args.pop('resume')
         unsafe = args.pop('unsafe_load_pickle')
         show, quiet = args.pop('print_config'), args.pop('no_progress')
-        cfg, out = _train_setup(name, out, resume, unsafe, args)
+        out = _train_out(name, out, resume)
+        cfg, _ = _train_setup(name, out, resume, unsafe, args)  # a bad setting fails before anything is written
         if show: print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False)); return None
-        tr = Trainer(cfg, out, resume=resume, progress=not quiet, trust_pickle=unsafe)
-        if resume and tr.main: print(f"resuming {out/'checkpoint.pt'} at step {tr.step}", flush=True)
-        tr.fit()
+        with _folder_lock(out) as lock:
+            # decided again under the lock, and acted on under it: another run may have written the folder meanwhile
+            cfg, out = _train_setup(name, out, resume, unsafe, args)
+            tr = Trainer(cfg, out, resume=resume, progress=not quiet, trust_pickle=unsafe, lock=lock)
+            if resume and tr.main: print(f"resuming {out/'checkpoint.pt'} at step {tr.step}", flush=True)
+            try: tr.fit()
+            except KeyboardInterrupt:
+                raise KeyboardInterrupt(f"interrupted at step {tr.step}; " + _saved(tr, out)) from None
         if tr.main:
-            print(f"trained {cfg.model.name} on {cfg.data.name} to step {tr.step} in {tr.seconds:.0f}s; "
-                  f"last loss {tr.history[-1][1]:.4g}; wrote {out/'checkpoint.pt'}, {out/'loss.png'} and "
-                  f"{out/cfg.saving.sample_plot_path}/")
+            last = (f"last loss {tr.history[-1][1]:.4g}" if tr.history else
+                    f"no step taken (training.max_seconds={cfg.training.max_seconds})")
+            print(f"trained {cfg.model.name} on {cfg.data.name} to step {tr.step} in {tr.seconds:.0f}s; {last}; "
+                  f"wrote {out/'checkpoint.pt'}, {out/'loss.png'} and {out/cfg.saving.sample_plot_path}/")
         if cfg.distributed: dist.destroy_process_group()
         return tr
+
+def _folder_lock(out:Path):
+    "The lock of the output folder, for the process that writes (rank 0 under torchrun); nothing for the others."
+    if int(os.environ.get('RANK', '0')) != 0: return contextlib.nullcontext()
+    return FolderLock(make_folder(out, '--out'))
+
+def _saved(tr:Trainer, out:Path) -> str:
+    "What the output folder holds after an interruption, in words."
+    if tr.checkpoint_step is None: return f"no checkpoint was written to {out}"
+    return (f"{out/'checkpoint.pt'} holds step {tr.checkpoint_step} intact: continue with "
+            f"dvit_train --resume --out {out}")
 
 # %% ../nbs/12_cli.ipynb #b62e5a23
 def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
@@ -175,7 +207,7 @@ def sample_parser() -> argparse.ArgumentParser:
     "The command line of `dvit_sample`."
     p = CLIParser(prog='dvit_sample', description='Sample images from a dvit_train checkpoint.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=_int_arg('a number of images', 1), default=64, help='number of images (default: 64)')
+    p.add_argument('--n', type=_int_arg('a number of images', 1, MAX_SAMPLES), default=64, help='number of images (default: 64)')
     p.add_argument('--out', default='samples.png', help='PNG grid to write (default: samples.png)')
     p.add_argument('--animation', default=None, help='also write an animated GIF of the reverse process here')
     p.add_argument('--raw', action='store_true', help='use the raw weights instead of the EMA weights')
@@ -196,12 +228,13 @@ def dvit_sample(argv:list|None=None, # the arguments (default: the command line'
         net, rate, cfg = load_checkpoint(a.pop('checkpoint'), a.pop('device'), ema=not a.pop('raw'),
                                          trust_pickle=a.pop('unsafe_load_pickle'))
         n, seed, y, gs, quiet = a.pop('n'), a.pop('seed'), a.pop('y'), a.pop('guidance_scale'), a.pop('no_progress')
+        bs = a.pop('batch_size')
         cfg = apply_overrides(cfg, a)
         dev = next(net.parameters()).device
         seed_everything(seed)
         kw = dict(y=y, device=dev, progress=not quiet, return_trajectory=anim is not None)
         if gs is not None: kw['guidance_scale'] = gs
-        res = sample_images(net, rate, cfg, n, **kw)
+        res = sample_images(net, rate, cfg, n, batch_size=bs, **kw)
         x, traj = res if anim is not None else (res, None)
         x = masks_to_black(x, cfg.data.S)
         save_images(x.cpu(), cfg.data.S, out)
@@ -218,6 +251,7 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
                         device=None, # where to run the network (default: the best available)
                         progress:bool=False, # progress bars
                         trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code they name
+                        batch_size:int|None=256, # images per sampler call (None: all n at once)
                        ) -> dict:
     "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim."
     net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
@@ -227,7 +261,7 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
     dev = next(net.parameters()).device
     t0 = time.perf_counter()
     g = torch.Generator(dev).manual_seed(seed)
-    x = sample_images(net, rate, cfg, n, generator=g, device=dev, progress=progress)
+    x = sample_images(net, rate, cfg, n, batch_size, generator=g, device=dev, progress=progress)
     res = dict(checkpoint=str(path), sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps,
                sample_seconds=time.perf_counter() - t0)
     res |= evaluate_samples(masks_to_black(x, S).cpu(), S, cfg.data.name, seed=seed)
@@ -244,7 +278,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p = CLIParser(prog='dvit_eval',
                   description='Evaluate a dvit_train checkpoint: FID, IS analogue, classes, memorisation, bits/dim.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=_int_arg('a number of samples', 2), default=256, help='number of samples (default: 256)')
+    p.add_argument('--n', type=_int_arg('a number of samples', 2, MAX_SAMPLES), default=256, help='number of samples (default: 256)')
     p.add_argument('--bpd_images', type=_int_arg('a number of test images', 0), default=0,
                    help='test images for the bits/dim bound (default: 0, skip)')
     p.add_argument('--json', default=None, help='also write the numbers to this JSON file')
@@ -257,9 +291,11 @@ def dvit_eval(argv:list|None=None, # the arguments (default: the command line's)
     a = vars(eval_parser().parse_args(argv))
     with cli_errors('dvit_eval', a.pop('debug')):
         path, js, quiet, unsafe = a.pop('checkpoint'), a.pop('json'), a.pop('no_progress'), a.pop('unsafe_load_pickle')
+        n, bpd, seed, device, bs = a.pop('n'), a.pop('bpd_images'), a.pop('seed'), a.pop('device'), a.pop('batch_size')
         if js is not None: js = _check_output(js, '.json', '--json')
-        res = evaluate_checkpoint(path, a.pop('n'), a.pop('bpd_images'), a, seed=a.pop('seed'), device=a.pop('device'),
-                                  progress=not quiet, trust_pickle=unsafe)
+        # what is left of a: the --sampler.* overrides
+        res = evaluate_checkpoint(path, n, bpd, a, seed=seed, device=device, progress=not quiet, trust_pickle=unsafe,
+                                  batch_size=bs)
         for k, v in res.items(): print(f'{k:16s} {v:.4g}' if isinstance(v, float) else f'{k:16s} {v}')
         if js is not None: atomic_write_text(json.dumps(res, indent=1), js)
         return res

@@ -298,9 +298,9 @@ def cli_errors(prog:str, # the command's name, for the message
               ):
     "Turn an exception into one line `prog: error: ...` on stderr and exit status 1; Ctrl-C into one line and 130."
     try: yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # a command may say what it had saved: KeyboardInterrupt('interrupted at ...')
         if debug: raise
-        sys.stderr.write(f"{prog}: interrupted (Ctrl-C)\n")
+        sys.stderr.write(f"{prog}: {' '.join(str(e).split()) or 'interrupted (Ctrl-C)'}\n")
         raise SystemExit(130) from None
     except Exception as e:
         if debug: raise

@@ -29,8 +29,8 @@ from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, check_conf
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'FROZEN_ON_RESUME', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn',
            'ema_model', 'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
-           'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights', 'check_resume',
-           'ddp_grad_check']
+           'is_out_of_memory', 'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights',
+           'check_resume', 'ddp_grad_check']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -143,23 +143,53 @@ def _check_exact(guidance_scale=None, return_trajectory=False, **_):
         raise ValueError("the exact sampler records no trajectory, so it cannot make an animation: "
                          "choose sampler.name tau_leaping, pc_tau_leaping, midpoint or euler")
 
+def is_out_of_memory(e:BaseException, # an exception raised by torch
+                    ) -> bool:
+    "Whether `e` is an allocation failure: CUDA's `OutOfMemoryError` or the CPU allocator's."
+    return isinstance(e, torch.cuda.OutOfMemoryError) or (isinstance(e, RuntimeError) and (
+        "can't allocate memory" in str(e) or 'out of memory' in str(e)))
+
+def _chunks(n:int, size:int|None) -> list:
+    "The sizes of the sampler calls for n images, at most `size` each."
+    size = size or n
+    return [size] * (n // size) + ([n % size] if n % size else [])
+
+def _gather(parts:list):
+    "One result from the results of several sampler calls: images (and trajectories) joined on the CPU."
+    if not isinstance(parts[0], tuple): return torch.cat([p.cpu() for p in parts])
+    return (torch.cat([p[0].cpu() for p in parts]), torch.cat([p[1] for p in parts], 1)) + parts[0][2:]
+
 def sample_images(denoiser, # f(x, t, y=None) -> logits
                   rate, # the forward process
                   cfg:Config, # its sampler section, training.max_t and data.shape are used
                   n:int, # number of images
+                  batch_size:int|None=None, # images per sampler call (None: all n at once); chunks are joined on the CPU
                   **kwargs, # y, guidance_scale, generator, progress, return_trajectory, return_info, device
                  ):
     "Sample n images (n, C, H, W) with the sampler and precision of `cfg.sampler`, the denoiser in eval mode."
     Sm, dev = cfg.sampler, torch.device(kwargs.get('device') or 'cpu')
     if Sm.name == 'exact': _check_exact(**kwargs)
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size={batch_size!r} is invalid: expected an int >= 1 or None")
+    chunks = _chunks(n, batch_size) if isinstance(n, int) and n > 0 else [n]  # the sampler reports a bad n
+    if len(chunks) > 1 and (kwargs.get('return_info') or torch.is_tensor(kwargs.get('y'))):
+        raise ValueError(f"n={n} images in chunks of batch_size={batch_size}: return_info and a tensor of labels y "
+                         f"need all images in one call (batch_size=None)")
     prec = resolve_precision(Sm.precision, dev.type, has_native_bf16(dev), 'fp32', 'sampler.precision')
     f = denoiser if prec == 'fp32' else AutocastDenoiser(denoiser, prec, dev.type)
     sampler = exact_sample if Sm.name == 'exact' else sample_chain
+    kw = sampler_kwargs(Sm, cfg.training.max_t) | kwargs
     was = getattr(denoiser, 'training', None)
     if was is not None: denoiser.eval()
-    try: return sampler(f, rate, tuple(cfg.data.shape), n, **sampler_kwargs(Sm, cfg.training.max_t), **kwargs)
+    try:
+        parts = [sampler(f, rate, tuple(cfg.data.shape), m, **kw) for m in chunks]
+    except RuntimeError as e:
+        if not is_out_of_memory(e): raise
+        raise MemoryError(f"out of memory sampling {chunks[0]} images at once on {dev}: sample in smaller chunks "
+                          f"(batch_size; dvit_sample and dvit_eval: --batch_size)") from None
     finally:
         if was is not None: denoiser.train(was)
+    return parts[0] if len(parts) == 1 else _gather(parts)
 
 # %% ../nbs/10_train.ipynb #31222c1f
 def _rng_state() -> dict:
@@ -213,6 +243,7 @@ class Trainer:
                  resume:bool=False, # continue from out_dir/checkpoint.pt when it exists
                  progress:bool=True, # progress bar
                  trust_pickle:bool=False, # resume from a checkpoint with pickled objects: runs code the file names
+                 lock:FolderLock|None=None, # out_dir's lock, taken by the caller before it looked into the folder
                 ):
         self.cfg, self.out, self.progress = check_config(copy.deepcopy(cfg)), Path(out_dir), progress
         self.rank, self.world = _dist_setup(self.cfg)
@@ -224,7 +255,7 @@ class Trainer:
         self.loss_fn = loss_fn or build_loss(self.cfg.loss, self.cfg.training.max_t)
         self.dataset = dataset if dataset is not None else _dataset(self.cfg)
         self._setup_precision(); self._setup_optimiser()
-        self.step, self.history, self._lock = 0, [], None
+        self.step, self.history, self._lock, self.checkpoint_step = 0, [], _held(lock, self.out), None
         torch.manual_seed(self.cfg.training.seed + self.rank)  # a different noise stream in every process
         if resume and (self.out/'checkpoint.pt').exists(): self.load(self.out/'checkpoint.pt', trust_pickle)
 
@@ -232,6 +263,15 @@ class Trainer:
     def main(self) -> bool:
         "Whether this is the process that writes files (rank 0)."
         return self.rank == 0
+
+def _held(lock:FolderLock|None, out:Path) -> FolderLock|None:
+    "A lock handed to a trainer: it must be held, on the trainer's folder; the folder's stale temporaries go."
+    if lock is None: return None
+    if lock.fd is None or lock.path.parent.resolve() != out.resolve():
+        raise ValueError(f"lock must be a held FolderLock of the output folder {out}, got one of {lock.path.parent} "
+                         f"({'held' if lock.fd is not None else 'not held'})")
+    remove_stale_temps(out, recursive=True)
+    return lock
 
 def _dataset(cfg:Config):
     "The dataset of the data section."
@@ -280,6 +320,17 @@ def train_step(self:Trainer, x0:torch.Tensor, # clean images (B, C, H, W)
                y:torch.Tensor, # their labels (B,), used when the model is conditional
               ) -> float:
     "One optimiser step on a batch; returns the loss."
+    try: return self._step(x0, y)
+    except RuntimeError as e:
+        if not is_out_of_memory(e): raise
+        raise MemoryError(f"out of memory in training step {self.step} on {self.device} with "
+                          f"data.batch_size={self.cfg.data.batch_size} and a network of "
+                          f"{sum(p.numel() for p in self.model.parameters()):,} parameters: lower data.batch_size "
+                          f"(or model.hidden_dim, model.depth)") from None
+
+@patch
+def _step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
+    "The optimiser step of `train_step`."
     self.net.train()
     x0 = x0.to(self.device, non_blocking=True)
     y = y.to(self.device) if self.cfg.model.num_classes else None
@@ -327,7 +378,28 @@ def read_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
     for k in ('model', 'ema'):
         if not isinstance(ck[k], dict): raise ValueError(f"checkpoint {path}: '{k}' is not a state dict")
         check_finite_state(ck[k], k, path)
+    _check_progress(ck, path)
     return ck, cfg
+
+def _number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+_RNG_KEYS = dict(numpy=('kind', 'keys', 'pos', 'has_gauss', 'gauss'), python=('version', 'words', 'gauss_next'))
+
+def _check_progress(ck:dict, path):
+    "Raise unless the checkpoint's step, history and random states have the form `Trainer.save` writes."
+    step, hist, rng = ck['step'], ck['history'], ck['rng']
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise ValueError(f"checkpoint {path}: step={step!r} is invalid: expected an int >= 0")
+    if not isinstance(hist, (list, tuple)) or not all(isinstance(h, (list, tuple)) and len(h) == 2 and
+                                                      all(map(_number, h)) for h in hist):
+        raise ValueError(f"checkpoint {path}: history={str(hist)[:60]} is invalid: expected a list of (step, loss) "
+                         f"pairs of numbers")
+    ok = isinstance(rng, dict) and torch.is_tensor(rng.get('torch')) and rng['torch'].dtype == torch.uint8 and all(
+        isinstance(rng.get(k), tuple) or isinstance(rng.get(k), dict) and all(x in rng[k] for x in keys)
+        for k, keys in _RNG_KEYS.items())  # tuples: the pickled states of older checkpoints
+    if not ok: raise ValueError(f"checkpoint {path}: rng={str(rng)[:60]} is invalid: expected the random states "
+                                f"'torch' (a uint8 tensor), 'numpy' ({', '.join(_RNG_KEYS['numpy'])}) and "
+                                f"'python' ({', '.join(_RNG_KEYS['python'])})")
 
 def load_weights(module:nn.Module, # the network (or EMA) to load into
                  state:dict, # its state dict from a checkpoint
@@ -389,6 +461,7 @@ def save(self:Trainer, path:str|Path|None=None, # the checkpoint file (default: 
     with _locked(self):
         path = atomic_save(self._state(), path or self.out/'checkpoint.pt')
         save_config(self.cfg, self.out/'config.yaml')
+    if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
     return path
 
 @patch
@@ -413,6 +486,7 @@ def load(self:Trainer, path:str|Path, # a checkpoint written by Trainer.save
     self.step, self.history = ck['step'], [tuple(h) for h in ck['history']]
     _set_rng_state(ck['rng'])
     self._apply_optimizer_config()
+    if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
 
 # %% ../nbs/10_train.ipynb #e0a0000d
 @patch
