@@ -207,7 +207,8 @@ def sample_parser() -> argparse.ArgumentParser:
     "The command line of `dvit_sample`."
     p = CLIParser(prog='dvit_sample', description='Sample images from a dvit_train checkpoint.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=_int_arg('a number of images', 1, MAX_SAMPLES), default=64, help='number of images (default: 64)')
+    p.add_argument('--n', type=_int_arg('a number of images', 1, MAX_SAMPLES), default=64,
+                   help='number of images (default: 64)')
     p.add_argument('--out', default='samples.png', help='PNG grid to write (default: samples.png)')
     p.add_argument('--animation', default=None, help='also write an animated GIF of the reverse process here')
     p.add_argument('--raw', action='store_true', help='use the raw weights instead of the EMA weights')
@@ -278,7 +279,8 @@ def eval_parser() -> argparse.ArgumentParser:
     p = CLIParser(prog='dvit_eval',
                   description='Evaluate a dvit_train checkpoint: FID, IS analogue, classes, memorisation, bits/dim.')
     p.add_argument('checkpoint', help='a checkpoint.pt written by dvit_train')
-    p.add_argument('--n', type=_int_arg('a number of samples', 2, MAX_SAMPLES), default=256, help='number of samples (default: 256)')
+    p.add_argument('--n', type=_int_arg('a number of samples', 2, MAX_SAMPLES), default=256,
+                   help='number of samples (default: 256)')
     p.add_argument('--bpd_images', type=_int_arg('a number of test images', 0), default=0,
                    help='test images for the bits/dim bound (default: 0, skip)')
     p.add_argument('--json', default=None, help='also write the numbers to this JSON file')

@@ -305,7 +305,8 @@ def cli_errors(prog:str, # the command's name, for the message
     except Exception as e:
         if debug: raise
         msg = ' '.join(str(e).split()) or type(e).__name__
-        if not isinstance(e, (ValueError, TypeError, OSError, RuntimeError)): msg = f'{type(e).__name__}: {msg}'
+        if not isinstance(e, (ValueError, TypeError, OSError, RuntimeError, MemoryError)):
+            msg = f'{type(e).__name__}: {msg}'
         sys.stderr.write(f"{prog}: error: {msg} (--debug shows the traceback)\n")
         raise SystemExit(1) from None
 

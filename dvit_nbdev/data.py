@@ -219,7 +219,8 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= MAX_WORKERS:
         raise ValueError(f"num_workers={num_workers!r} is invalid: expected an int in [0, {MAX_WORKERS}]")
-    if num_workers: kwargs['worker_init_fn'] = functools.partial(_die_with_parent, os.getpid(), kwargs.get('worker_init_fn'))
+    if num_workers:  # workers that die with this process
+        kwargs['worker_init_fn'] = functools.partial(_die_with_parent, os.getpid(), kwargs.get('worker_init_fn'))
     n = len(sampler) if sampler is not None else len(dataset)
     if drop_last and batch_size > n:
         raise ValueError(f"batch_size={batch_size} is more than the {n} images to draw from: "

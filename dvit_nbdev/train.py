@@ -163,7 +163,7 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
                   rate, # the forward process
                   cfg:Config, # its sampler section, training.max_t and data.shape are used
                   n:int, # number of images
-                  batch_size:int|None=None, # images per sampler call (None: all n at once); chunks are joined on the CPU
+                  batch_size:int|None=None, # images per sampler call (None: all n at once), joined on the CPU
                   **kwargs, # y, guidance_scale, generator, progress, return_trajectory, return_info, device
                  ):
     "Sample n images (n, C, H, W) with the sampler and precision of `cfg.sampler`, the denoiser in eval mode."
