@@ -14,6 +14,7 @@ from .forward import flat_states, batch_times
 from .losses import denoise
 from .layers import check_choice
 from .sampling import LEAP_STEPS, SamplerRecord, CHECK_EVERY, check_sample_labels, check_int, is_number, require
+from .sampling import check_datum_shape
 from .masked import MaskingSchedule, LinearMasking
 
 # %% auto #0
@@ -61,8 +62,10 @@ def kappa_dot(self:MixturePath, t, # flow times (any shape)
 @patch
 def source_probs(self:MixturePath) -> torch.Tensor:
     "The source $p_0$ over the N states: (N,) float64."
-    if self.source == 'mask': return torch.eye(self.N, dtype=torch.float64)[-1]
-    return torch.full((self.N,), 1. / self.N, dtype=torch.float64)
+    if self.source == 'uniform': return torch.full((self.N,), 1. / self.N, dtype=torch.float64)
+    p = torch.zeros(self.N, dtype=torch.float64)
+    p[-1] = 1.  # all the mass on the mask: O(N), no (N, N) identity
+    return p
 
 @patch
 def probs(self:MixturePath, x1:torch.Tensor, # data (B, D) in [0, S)
@@ -173,7 +176,7 @@ def flow_sample(denoiser, # f(x, tau, y=None) -> logits (n, *shape, N), called w
     require(is_number(t_end) and 0 < t_end < 1, f"t_end must lie in (0, 1), got {t_end!r}")
     require(final_step in ('sample', 'argmax', 'none'),
             f"final_step must be 'sample', 'argmax' or 'none', got {final_step!r}")
-    shape, device = tuple(shape), torch.device(device if device is not None else 'cpu')
+    shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
     y = check_sample_labels(denoiser, y, n, None, device)
     x = torch.multinomial(path.source_probs().float().to(device), n * math.prod(shape), replacement=True,
                           generator=generator).view(n, -1)  # (n, D) from p_0

@@ -7,14 +7,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from .core import check_shape
-from .rates import Rate, Kernel
+from .rates import Rate, Kernel, check_number
 from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
 
 # %% auto #0
 __all__ = ['denoise', 'state_nll', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates',
-           'reverse_rates', 'cond_reverse_rates', 'loss_times', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms',
-           'nll_loss']
+           'reverse_rates', 'cond_reverse_rates', 'loss_states', 'loss_times', 'check_finite', 'ct_elbo_terms',
+           'ct_elbo', 'nll_terms', 'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -26,6 +26,9 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
            ) -> torch.Tensor:
     "Call `denoiser` on flattened states and check its logits; return them as (B, D, S)."
     logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
+    if not isinstance(logits, torch.Tensor):  # a type and a shape check: no host sync, so at every call
+        raise TypeError(f"denoiser output must be a tensor of logits of shape {(*shape, S)} (B, *shape, S); "
+                        f"got {type(logits).__name__}")
     check_shape(logits, (*shape, None), 'denoiser output')
     if logits.shape[-1] != S:
         raise ValueError(f"denoiser output has {logits.shape[-1]} states in its last dimension; the rate has S={S}")
@@ -88,11 +91,12 @@ def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
                   x:torch.Tensor, # current states (B, *shape)
                   t, # times (B,)
                   rate:Rate, # the forward process
-                  eps_ratio:float=1e-9, # added to the denominators P(x0, x^d)
+                  eps_ratio:float=1e-9, # added to the denominators P(x0, x^d), >= 0
                   kernel:Kernel|None=None, # rate.at(t), when the caller has it already
                  ) -> torch.Tensor:
     "Rates $\\hat R_t(x \\to x^{d \\leftarrow s})$ of the learned reverse chain: (B, D, S), zero where s = x^d."
-    xf = flat_states(x, rate.S)
+    check_number(eps_ratio, 'eps_ratio', ge=0, what='added to the denominators P(x0, x^d)')
+    xf = flat_states(x, rate.S).long()
     if logits.shape != (*x.shape, rate.S):
         raise ValueError(f"logits have shape {tuple(logits.shape)}; expected {(*x.shape, rate.S)} "
                          f"(x's shape + (S={rate.S},))")
@@ -129,6 +133,16 @@ def _const_term(x0, x, kernel, eps_ratio):
     return torch.special.xlogy(Rt, Rt).sum((1, 2)) - Rt.sum((1, 2))
 
 # %% ../nbs/03_losses.ipynb #6542daf8
+def loss_states(x0:torch.Tensor, # clean data (B, *shape) in [0, S), of any integer dtype (uint8 images too)
+                S:int, # number of states
+                name:str='x0', # the argument's name, for messages
+               ) -> torch.Tensor:
+    "Data for a loss, checked and flattened to (B, D) int64; an empty batch or datum is an error."
+    if isinstance(x0, torch.Tensor) and x0.dim() >= 2 and x0.numel() == 0:
+        raise ValueError(f"{name} has shape {tuple(x0.shape)}; a loss needs at least one datum (B >= 1) "
+                         "of at least one dimension")
+    return flat_states(x0, S, name).long()  # the kernels index with it: int64 (a no-op when it is already)
+
 def loss_times(B:int, # batch size
                t=None, # given times (B,) or None to sample
                min_time:float=0.01, # smallest sampled time
@@ -137,6 +151,8 @@ def loss_times(B:int, # batch size
                generator:torch.Generator|None=None, # random generator on that device
               ) -> torch.Tensor:
     "Times for a loss: `t` checked to lie in (0, max_t], or $U(\\text{min\\_time}, \\text{max\\_t})$ draws: (B,)."
+    check_number(min_time, 'min_time', what='the smallest sampled time')
+    check_number(max_t, 'max_t', what='the largest time T')
     if not 0 < min_time < max_t: raise ValueError(f"need 0 < min_time < max_t, got min_time={min_time}, max_t={max_t}")
     if t is None:
         return min_time + (max_t - min_time) * torch.rand(B, device=device, generator=generator)
@@ -165,12 +181,14 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                   one_forward_pass:bool=True, # one denoiser call, at x~ (App. C.4), or two (unbiased)
                   min_time:float=0.01, # smallest sampled time
                   max_t:float=1., # largest time T
-                  eps_ratio:float=1e-9, # added to the denominators of probability ratios
+                  eps_ratio:float=1e-9, # added to the denominators of probability ratios, >= 0
                   with_const:bool=False, # also return the theta-free term 'const'
                   generator:torch.Generator|None=None, # random generator on x0's device
                  ) -> dict:
     "Per-datum terms of the CT-ELBO: dict of (B,) tensors 'reg', 'sig', 'nll', 't' (and 'const')."
-    x0f = flat_states(x0, rate.S, 'x0')
+    # eps_ratio = 0 gives the exact ratios (fine where P_t has no zeros, as for the uniform process)
+    check_number(eps_ratio, 'eps_ratio', ge=0, what='added to the denominators of probability ratios')
+    x0f = loss_states(x0, rate.S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
     k = rate.at(t)  # P_t and R_t, once for the whole call
@@ -194,11 +212,12 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
             rate:Rate, # the forward process
             x0:torch.Tensor, # clean data (B, *shape) in [0, S)
             *,
-            nll_weight:float=0., # weight of the cross-entropy term
+            nll_weight:float=0., # weight of the cross-entropy term, >= 0
             return_terms:bool=False, # also return the dict of per-datum terms
             **kwargs, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator: see `ct_elbo_terms`
            ):
     "The CT-ELBO training loss, mean(reg) + mean(sig) + nll_weight times mean(nll): a scalar (and the terms)."
+    check_number(nll_weight, 'nll_weight', ge=0, what='the weight of the cross-entropy term')
     terms = ct_elbo_terms(denoiser, rate, x0, **kwargs)
     check_finite(terms, 'ct_elbo')
     loss = terms['reg'].mean() + terms['sig'].mean() + nll_weight * terms['nll'].mean()
@@ -213,7 +232,7 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
               generator:torch.Generator|None=None, # random generator on x0's device
              ) -> torch.Tensor:
     "$-\\log p_\\theta(x_0^d \\mid x)$ per dimension with $x \\sim q_{t|0}(\\cdot \\mid x_0)$: (B, D) nats."
-    x0f = flat_states(x0, rate.S, 'x0')
+    x0f = loss_states(x0, rate.S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     x = rate.at(t).sample_rows(x0f, generator)
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
@@ -230,7 +249,7 @@ def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              generator:torch.Generator|None=None, # random generator on x0's device
             ) -> torch.Tensor:
     "Cross-entropy of $p_\\theta(x_0 \\mid x_t)$ against $x_0$, averaged over batch and dimensions: a scalar."
-    t = loss_times(flat_states(x0, rate.S, 'x0').shape[0], t, min_time, max_t, x0.device, generator)
+    t = loss_times(loss_states(x0, rate.S).shape[0], t, min_time, max_t, x0.device, generator)
     loss = nll_terms(denoiser, rate, x0, t, y, generator).mean()
     check_finite({'nll': loss}, 'nll_loss')
     return loss

@@ -10,9 +10,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
-from .forward import flat_states
-from .losses import denoise, loss_times, check_finite, state_nll
-from .sampling import NonFiniteError, check_sample_labels, check_int, is_number, require
+from .losses import denoise, loss_states, loss_times, check_finite, state_nll
+from .sampling import NonFiniteError, check_sample_labels, check_int, check_datum_shape, is_number, require
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
@@ -76,6 +75,12 @@ def mask_weight(schedule:Schedule, # the absorbing rate's schedule
     return schedule.beta(t) / torch.expm1(schedule.B(t))
 
 # %% ../nbs/14_masked.ipynb #7c42c894
+def _check_end(schedule, max_t):
+    "Raise unless $\\alpha$ at `max_t` lies in [0, 1): a time past the schedule's end would give no probability."
+    a = mask_alpha(schedule, max_t).item()  # a CPU float64 number: no host sync
+    if not 0 <= a < 1:
+        raise ValueError(f"max_t={max_t!r} is past the end of {schedule!r}: alpha(max_t) = {a:.4g}, outside [0, 1)")
+
 def masked_diffusion_loss(
     denoiser, # f(x, t, y=None) -> logits (B, *shape, S) over the rate's S states (the mask's is ignored)
     rate:AbsorbingRate, # the masking process: its schedule gives alpha_t, its last state S-1 is the mask
@@ -92,10 +97,11 @@ def masked_diffusion_loss(
      "a scalar in nats per dimension (or (B,) nats).")
     if not isinstance(rate, AbsorbingRate):
         raise TypeError(f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
-    x0f = flat_states(x0, rate.S, 'x0')
+    x0f = loss_states(x0, rate.S)
     if (x0f == rate.mask).any():
         raise ValueError(f"x0 holds the mask state {rate.mask}: clean data must lie in [0, {rate.mask - 1}]")
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
+    _check_end(rate.schedule, max_t)
     xt = rate.at(t).sample_rows(x0f, generator)  # (B, D): each dimension masked with probability 1 - alpha_t
     logits = denoise(denoiser, xt, t, y, x0.shape, rate.S)[..., :-1]  # (B, D, S-1): p_theta never predicts the mask
     ce = state_nll(logits, x0f)  # (B, D)
@@ -132,7 +138,8 @@ def carry_over_sample(
             f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
     check_int('n', n, 1); check_int('num_steps', num_steps, 1)
     require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
-    shape, device = tuple(shape), torch.device(device if device is not None else 'cpu')
+    _check_end(rate.schedule, max_t)
+    shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
     y = check_sample_labels(denoiser, y, n, None, device)
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     reveal_p = _reveal_probs(rate.schedule, ts)

@@ -236,8 +236,11 @@ class UniformRate(ReversibleRate):
                  rate_const:float=1., # the constant beta of the reference system's uniform rate, > 0
                  schedule:Schedule|None=None, # overrides the constant schedule
                 ):
-        S = check_num_states(S)
-        super().__init__(S, _schedule_or_constant(schedule, rate_const), uniform_base(S), torch.full((S,), 1. / S))
+        # Closed forms throughout: ReversibleRate's checks and eigendecomposition of a dense (S, S) matrix (O(S^3)
+        # time and O(S^2) memory, 32 GiB at S = 2^16) are skipped; `base` is built only when asked for.
+        Rate.__init__(self, check_num_states(S), _schedule_or_constant(schedule, rate_const))
+    def base(self): return uniform_base(self.S)
+    def stationary(self): return torch.full((self.S,), 1. / self.S, dtype=torch.float32)
     def _expm(self, tau):
         e = torch.exp(-self.S * tau)[:, None, None]
         return (1 - e) / self.S + e * torch.eye(self.S, dtype=tau.dtype, device=tau.device)
@@ -365,7 +368,10 @@ class AbsorbingRate(Rate):
         Rb = torch.zeros(self.S, self.S, dtype=torch.float64)
         Rb[:-1, -1] = 1.
         return Rb - torch.diag(Rb.sum(1))
-    def stationary(self): return torch.eye(self.S)[-1]
+    def stationary(self):
+        pi = torch.zeros(self.S, dtype=torch.float32)
+        pi[-1] = 1.  # all the mass on the mask: O(S), no (S, S) identity
+        return pi
     def _expm(self, tau):
         e = torch.exp(-tau)[:, None, None]
         I = torch.eye(self.S, dtype=tau.dtype, device=tau.device)

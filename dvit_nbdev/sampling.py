@@ -17,8 +17,8 @@ from .layers import check_labels
 # %% auto #0
 __all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'all_states', 'state_index', 'ToyDistribution',
            'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError', 'SamplerRecord', 'is_int',
-           'is_number', 'require', 'check_int', 'check_sample_labels', 'sample_chain', 'tau_leaping',
-           'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
+           'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels', 'sample_chain',
+           'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
 
 # %% ../nbs/04_sampling.ipynb #afff1355
 def all_states(S:int, D:int) -> torch.Tensor:
@@ -302,6 +302,13 @@ def check_int(name, v, lo):
     "Raise unless v is an int >= lo, naming the argument."
     require(is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
 
+def check_datum_shape(shape, # the shape of one datum, e.g. (1, 28, 28) or (D,)
+                     ) -> tuple:
+    "`shape` as a tuple of ints >= 1 (a tuple, list or torch.Size), else a ValueError naming it."
+    ok = isinstance(shape, (tuple, list)) and all(is_int(s) and s >= 1 for s in shape)
+    require(ok, f"shape must be a tuple of ints >= 1 (the shape of one datum, e.g. (1, 28, 28) or (D,)), got {shape!r}")
+    return tuple(int(s) for s in shape)
+
 def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_dist, x_init, final_step):
     check_int('n', n, 1); check_int(steps_name, steps, 1)
     require(is_number(max_t), f"max_t must be a finite number, got {max_t!r}")
@@ -329,7 +336,7 @@ def _initial(rate, shape, n, initial_dist, x_init, device, generator):
     "Starting states (n, D): given, or drawn from the stationary (the default) or the uniform distribution."
     if x_init is not None:
         require(tuple(x_init.shape) == (n, *shape), f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
-        return flat_states(x_init, rate.S, 'x_init').to(device).clone()
+        return flat_states(x_init, rate.S, 'x_init').to(device, torch.long).clone()  # uint8 images too: int64
     p = torch.full((rate.S,), 1. / rate.S) if initial_dist == 'uniform' else rate.stationary()
     return torch.multinomial(p.to(device), n * math.prod(shape), replacement=True, generator=generator).view(n, -1)
 
@@ -416,7 +423,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  device=None, # device of the samples (default: the CPU, or x_init's device)
                 ):
     "Simulate the learned reverse chain from `max_t` to `min_t`: states `(n, *shape)` (then trajectory, info)."
-    shape = tuple(shape)
+    shape = check_datum_shape(shape)
     _check_steps(method, is_ordinal, num_corrector_steps, corrector_step_size_multiplier, corrector_entry_time, min_t)
     _check_sampler_args(n, num_steps, 'num_steps', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
@@ -498,7 +505,7 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  device=None, # device of the samples
                 ) -> torch.Tensor:
     "Simulate the reverse chain jump by jump (Gillespie with time-varying rates): states `(n, *shape)` (then info)."
-    shape = tuple(shape)
+    shape = check_datum_shape(shape)
     _check_sampler_args(n, num_grid, 'num_grid', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
                               x_cond=x_cond, y=y, guidance_scale=None, eps_ratio=eps_ratio, steps=num_grid,
