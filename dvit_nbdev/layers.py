@@ -5,6 +5,7 @@
 # %% ../nbs/05_layers.ipynb #6a63c84f
 from __future__ import annotations
 import math
+from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,11 +15,11 @@ import matplotlib.pyplot as plt
 from .core import check_states, check_shape
 
 # %% auto #0
-__all__ = ['check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
+__all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
            'discretized_logistic_logits', 'pair', 'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d',
            'sincos_pos_embed_2d', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp',
-           'run_block', 'PixelHead', 'randomize_zero_init', 'params_without_grad', 'num_params', 'attention_maps',
-           'show_attention']
+           'run_block', 'PixelHead', 'randomize_zero_init', 'params_without_grad', 'num_params', 'Backbone',
+           'register_backbone', 'attention_maps', 'show_attention']
 
 # %% ../nbs/05_layers.ipynb #95c39877
 def check_choice(value, # the value given
@@ -411,6 +412,29 @@ def num_params(model:nn.Module, # a network
               ) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+# %% ../nbs/05_layers.ipynb #bc75fe3a
+@dataclass(frozen=True)
+class Backbone:
+    "A registered denoiser network: its class and its size presets."
+    cls: type  # called with plain keyword arguments: img_size, in_channels, num_states, and its architecture settings
+    sizes: dict  # size name -> architecture keywords (patch_size, hidden_dim, depth, ...)
+
+BACKBONES = {}  # model.name -> Backbone
+
+def register_backbone(name:str, # the model.name that selects it
+                      cls:type, # the network class (a DenoiserIO inside, plain keyword arguments)
+                      sizes:dict|None=None, # size presets: name -> architecture keywords
+                     ) -> type:
+    "Make a network class selectable as `model.name`; return the class."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'dit'")
+    if not isinstance(cls, type): raise TypeError(f"cls must be a class, got {type(cls).__name__}")
+    old = BACKBONES.get(name)
+    if old is not None and old.cls.__qualname__ != cls.__qualname__:  # a re-run of the same definition replaces it
+        raise ValueError(f"a backbone named {name!r} is registered already ({old.cls.__qualname__}); pick another name")
+    BACKBONES[name] = Backbone(cls, dict(sizes or {}))
+    return cls
 
 # %% ../nbs/05_layers.ipynb #29eb80ec
 @torch.no_grad()
