@@ -15,8 +15,8 @@ from PIL import Image
 from .core import get_device, seed_everything, atomic_file, atomic_write_text, CLIParser, cli_errors
 from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
-from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, config_to_dict,
-                               load_config, apply_overrides, build_rate_and_model)
+from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, field_help,
+                               config_to_dict, load_config, apply_overrides, build_rate_and_model)
 from .data import get_dataset
 from .train import Trainer, read_checkpoint, load_weights, sample_images
 from .metrics import evaluate_samples, nelbo_bpd
@@ -32,12 +32,12 @@ def _config_options(p:argparse.ArgumentParser):
     for f in fields(Config):
         if f.name in CONFIG_SECTIONS: continue
         top.add_argument(f'--{f.name}', dest=f.name, default=argparse.SUPPRESS, metavar=str(f.type).upper(),
-                         help=f"{f.metadata['help']} (default: {f.default})")
+                         help=f"{field_help(f)} (default: {f.default})")
     for sec, cls in CONFIG_SECTIONS.items():
         g = p.add_argument_group(f'{sec}.* options')
         for f in fields(cls):
             g.add_argument(f'--{sec}.{f.name}', dest=f'{sec}.{f.name}', default=argparse.SUPPRESS,
-                           metavar=str(f.type).upper(), help=f"{f.metadata['help']} (default: {field_default(f)})")
+                           metavar=str(f.type).upper(), help=f"{field_help(f)} (default: {field_default(f)})")
 
 def _sampler_options(p:argparse.ArgumentParser):
     "Add a --sampler.key option per sampler field that sampling uses (the default is the checkpoint's value)."
@@ -45,7 +45,7 @@ def _sampler_options(p:argparse.ArgumentParser):
     for f in fields(SamplerConfig):
         if f.name in ('sample_freq', 'num_samples'): continue
         g.add_argument(f'--sampler.{f.name}', dest=f'sampler.{f.name}', default=argparse.SUPPRESS,
-                       metavar=str(f.type).upper(), help=f.metadata['help'])
+                       metavar=str(f.type).upper(), help=field_help(f))
 
 def _safety_options(p:argparse.ArgumentParser):
     "The options every command line shares: --unsafe_load_pickle and --debug."

@@ -4,47 +4,64 @@
 
 # %% ../nbs/09_config.ipynb #9a000003
 from __future__ import annotations
-import copy, functools, json, math
+import copy, functools, inspect, json, math
 from dataclasses import dataclass, field, fields, asdict, MISSING
 from pathlib import Path
 import torch
 import torch.nn as nn
 import yaml
 from .core import atomic_write_text, MAX_SEED
-from .rates import UniformRate, UniformVariantRate, BirthDeathRate, GaussianTargetRate, AbsorbingRate, LogLinearSchedule
-from .sampling import INITIAL_DISTS, FINAL_STEPS
-from .dit import DiT, DIT_SIZES
-from .uvit import UViT, UVIT_SIZES
-from .data import dataset_info, MAX_WORKERS
+from .rates import RATES
+from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS
+from .layers import BACKBONES
+from .dit import DIT_SIZES  # importing dit and uvit registers the two backbones
+from .uvit import UVIT_SIZES
+from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'SAMPLER_NAMES', 'RATE_PARAMS', 'MAX_PARAMETERS', 'PRESETS', 'cfg_field',
-           'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
-           'SamplerConfig', 'Config', 'field_default', 'fields_table', 'build_rate', 'build_model',
-           'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'upgrade_config_dict', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
-           'mnist_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
+__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'LossConfig',
+           'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
+           'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table', 'build_rate',
+           'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'normalise_config',
+           'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'apply_overrides',
+           'digits_config', 'mnist_small_config', 'mnist_cpu_config', 'mnist_uvit_config', 'mnist_dit_config',
+           'mnist_gpu_config', 'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
               help:str, # one line for --help and the tables below
+              choices=None, # the allowed values: a tuple, or a function that returns them (a registry's names)
+              frozen:bool=False, # the value fixes what a trained network means: a resumed run cannot change it
              ):
-    "A dataclass field with a default and a help line."
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata={'help': help})
-    return field(default=default, metadata={'help': help})
+    "A dataclass field with a default, a help line and its marks: the values it allows, and whether it is frozen."
+    meta = dict(help=help, choices=choices, frozen=frozen)
+    if isinstance(default, (list, dict)): return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+def field_choices(f) -> tuple|None:
+    "The values a config field allows (a registry is asked now, so that a later registration counts), or None."
+    c = f.metadata.get('choices')
+    return tuple(c()) if callable(c) else c
+
+def field_help(f) -> str:
+    "The help line of a config field; for a field whose values come from a registry, followed by their names."
+    c = f.metadata.get('choices')
+    return f.metadata['help'] + (f": {', '.join(map(repr, field_choices(f)))}" if callable(c) else '')
 
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # see `resolve_precision` in notebook 10
 
+# %% ../nbs/09_config.ipynb #239ea817
 @dataclass
 class LossConfig:
     "The training loss."
-    name: str = cfg_field('nll', "'nll' (cross-entropy of p(x0|x_t)) or 'ct_elbo' (the continuous-time ELBO)")
-    eps_ratio: float = cfg_field(1e-9, 'added to the denominators of probability ratios')
+    name: str = cfg_field('nll', "'nll' (cross-entropy of p(x0|x_t)) or 'ct_elbo' (the continuous-time ELBO)",
+                          choices=('nll', 'ct_elbo'))
+    eps_ratio: float = cfg_field(1e-9, 'added to the denominators of probability ratios (> 0)')
     nll_weight: float = cfg_field(0., "weight of the cross-entropy term added to 'ct_elbo'")
     min_time: float = cfg_field(0.01, 'smallest training time t, in (0, training.max_t)')
     one_forward_pass: bool = cfg_field(True, "'ct_elbo' with one denoiser call (at x~), else two (unbiased)")
 
+# %% ../nbs/09_config.ipynb #bb47d931
 @dataclass
 class TrainingConfig:
     "The optimisation loop."
@@ -52,71 +69,80 @@ class TrainingConfig:
     clip_grad: bool = cfg_field(True, 'clip the gradient norm')
     grad_norm: float = cfg_field(1., 'maximal gradient norm when clipping')
     warmup: int = cfg_field(0, 'steps of linear learning-rate warm-up (0: none)')
-    max_t: float = cfg_field(1., 'the final time T of the forward process')
-    seed: int = cfg_field(0, 'seed of initialisation, data order and noise')
+    max_t: float = cfg_field(1., 'the final time T of the forward process', frozen=True)
+    seed: int = cfg_field(0, 'seed of initialisation, data order and noise', frozen=True)
     precision: str = cfg_field('auto', "'auto' (bf16 on GPUs with native bf16, else fp16 with a gradient scaler; "
-                                       "fp32 on CPU and MPS), 'fp32', 'bf16' or 'fp16' (CUDA only)")
+                                       "fp32 on CPU and MPS), 'fp32', 'bf16' or 'fp16' (CUDA only)", choices=PRECISIONS)
     bf16: bool|None = cfg_field(None, "deprecated alias: true means precision 'bf16', false 'fp32' (leave unset)")
     compile: bool = cfg_field(False, 'torch.compile the network')
     log_freq: int = cfg_field(10, 'steps between progress-bar and log updates')
     max_seconds: float|None = cfg_field(None, 'stop after this many seconds, even before n_iters (None: no limit)')
 
+# %% ../nbs/09_config.ipynb #f9e078b1
 @dataclass
 class DataConfig:
     "The images and their quantisation."
-    name: str = cfg_field('digits', "'digits' (8x8, ships with scikit-learn), 'mnist' or 'cifar10'")
+    name: str = cfg_field('digits', 'the dataset', choices=lambda: DATASETS, frozen=True)
     train: bool = cfg_field(True, 'train on the training split (else the test split)')
     download: bool = cfg_field(False, 'download missing files with torchvision')
-    S: int = cfg_field(17, 'number of states per pixel (even quantisation of the grey levels)')
+    S: int = cfg_field(17, 'number of states per pixel (even quantisation of the grey levels)', frozen=True)
     batch_size: int = cfg_field(64, 'global batch size (split across processes in DDP)')
     shuffle: bool = cfg_field(True, 'reshuffle every epoch')
-    image_size: int = cfg_field(8, 'image height and width (checked against the dataset)')
-    shape: list = cfg_field([1, 8, 8], 'shape (C, H, W) of one image (checked against the dataset)')
+    image_size: int = cfg_field(8, 'image height and width (checked against the dataset)', frozen=True)
+    shape: list = cfg_field([1, 8, 8], 'shape (C, H, W) of one image (checked against the dataset)', frozen=True)
     use_augm: bool = cfg_field(False, 'augmentation: small rotations (MNIST, digits) or flips (CIFAR-10)')
     location: str|None = cfg_field(None, 'data root (default: $DVIT_DATA, else ~/.cache/dvit_nbdev/data)')
-    num_workers: int = cfg_field(0, 'data-loader worker processes')
+    num_workers: int = cfg_field(0, f'data-loader worker processes, at most {MAX_WORKERS}')
 
+# %% ../nbs/09_config.ipynb #e8652339
 @dataclass
 class RateConfig:
     "The forward process: which rate, and its parameters (each rate uses only some of them)."
-    name: str = cfg_field('uniform', "'uniform', 'uniform_variant', 'birth_death', 'gaussian_target' or 'absorbing'")
-    rate_const: float = cfg_field(1., "rate constant c ('uniform', 'absorbing', 'uniform_variant')")
+    name: str = cfg_field('uniform', 'the rate', choices=lambda: tuple(RATES), frozen=True)
+    rate_const: float = cfg_field(1., "rate constant c ('uniform', 'absorbing', 'uniform_variant')", frozen=True)
     absorbing_schedule: str = cfg_field('log_linear', "'absorbing': 'log_linear' (a fraction t of the pixels masked "
-                                                      "at time t) or 'constant' (rate_const)")
+                                                      "at time t) or 'constant' (rate_const)",
+                                        choices=('log_linear', 'constant'), frozen=True)
     t_func: str = cfg_field('log_sqr', "schedule of 'uniform_variant': 'log_sqr', 'sqrt_cos', 'log' or 'log_linear' "
-                                       "(with rate_const=1/S: keep a pixel with probability 1-t)")
-    rate_sigma: float = cfg_field(6., "'gaussian_target': width of the jump-length kernel")
-    Q_sigma: float = cfg_field(512., "'gaussian_target': width of the target Gaussian")
-    time_exp: float = cfg_field(100., "b of the schedule B(t) = a (b^t - 1) ('gaussian_target', 'uniform_variant' log)")
-    time_base: float = cfg_field(3., "a of the schedule B(t) = a (b^t - 1)")
-    sigma_min: float = cfg_field(1., "'birth_death': noise scale at t=0")
-    sigma_max: float = cfg_field(100., "'birth_death': noise scale at t=1")
+                                       "(with rate_const=1/S: keep a pixel with probability 1-t)", frozen=True)
+    rate_sigma: float = cfg_field(6., "'gaussian_target': width of the jump-length kernel", frozen=True)
+    Q_sigma: float = cfg_field(512., "'gaussian_target': width of the target Gaussian", frozen=True)
+    time_exp: float = cfg_field(100., "b of the schedule B(t) = a (b^t - 1) ('gaussian_target', 'uniform_variant' "
+                                      "log)", frozen=True)
+    time_base: float = cfg_field(3., "a of the schedule B(t) = a (b^t - 1)", frozen=True)
+    sigma_min: float = cfg_field(1., "'birth_death': noise scale at t=0", frozen=True)
+    sigma_max: float = cfg_field(100., "'birth_death': noise scale at t=1", frozen=True)
 
+# %% ../nbs/09_config.ipynb #eeb52d20
 @dataclass
 class ModelConfig:
     "The denoiser network and the average of its weights."
-    name: str = cfg_field('uvit', "'uvit' or 'dit'")
+    name: str = cfg_field('uvit', 'the backbone', choices=lambda: tuple(BACKBONES), frozen=True)
     ema_decay: float = cfg_field(0.999, 'largest decay of the moving average of the weights (see notebook 10)')
-    patch_size: int = cfg_field(2, 'patch size p')
-    input_channel: int = cfg_field(1, 'image channels C (checked against data.shape)')
-    hidden_dim: int = cfg_field(64, 'token width')
-    depth: int = cfg_field(4, 'number of transformer blocks')
-    num_heads: int = cfg_field(4, 'attention heads')
-    mlp_ratio: float = cfg_field(4., 'MLP width / token width')
+    patch_size: int = cfg_field(2, 'patch size p', frozen=True)
+    input_channel: int = cfg_field(1, 'image channels C (checked against data.shape)', frozen=True)
+    hidden_dim: int = cfg_field(64, 'token width', frozen=True)
+    depth: int = cfg_field(4, 'number of transformer blocks', frozen=True)
+    num_heads: int = cfg_field(4, 'attention heads', frozen=True)
+    mlp_ratio: float = cfg_field(4., 'MLP width / token width', frozen=True)
     dropout: float = cfg_field(0., 'attention dropout')
-    time_scale_factor: float = cfg_field(1000., 't is multiplied by this before the sinusoidal embedding')
-    model_output: str = cfg_field('logits', "'logits' or 'logistic_pars' (truncated discretised logistic)")
-    fix_logistic: bool = cfg_field(False, 'logistic mean tanh(mu) instead of tanh(x + mu)')
-    head: str = cfg_field('linear', "'linear' (per token, to p*p*C*S logits) or 'conv' (the reference's 3x3 conv)")
-    input_mode: str = cfg_field('scaled', "'scaled' (states to [-1, 1]) or 'embedding' (learned per-state vectors)")
-    num_classes: int = cfg_field(0, 'classes for conditioning on data labels (0: unconditional)')
+    time_scale_factor: float = cfg_field(1000., 't is multiplied by this before the sinusoidal embedding', frozen=True)
+    model_output: str = cfg_field('logits', "'logits' or 'logistic_pars' (truncated discretised logistic)",
+                                  choices=('logits', 'logistic_pars'), frozen=True)
+    fix_logistic: bool = cfg_field(False, 'logistic mean tanh(mu) instead of tanh(x + mu)', frozen=True)
+    head: str = cfg_field('linear', "'linear' (per token, to p*p*C*S logits) or 'conv' (the reference's 3x3 conv)",
+                          choices=('linear', 'conv'), frozen=True)
+    input_mode: str = cfg_field('scaled', "'scaled' (states to [-1, 1]) or 'embedding' (learned per-state vectors)",
+                                choices=('scaled', 'embedding'), frozen=True)
+    num_classes: int = cfg_field(0, 'classes for conditioning on data labels (0: unconditional)', frozen=True)
     class_dropout_prob: float = cfg_field(0.1, 'label dropout for classifier-free guidance')
     use_checkpoint: bool = cfg_field(False, 'activation checkpointing (less memory, more compute)')
 
+# %% ../nbs/09_config.ipynb #3aa22fc4
 @dataclass
 class OptimizerConfig:
     "The optimiser."
-    name: str = cfg_field('adam', "'adam' or 'adamw'")
+    name: str = cfg_field('adam', "'adam' or 'adamw'", choices=('adam', 'adamw'), frozen=True)
     lr: float = cfg_field(1e-3, 'learning rate')
     weight_decay: float = cfg_field(0., 'weight decay')
 
@@ -126,24 +152,26 @@ class SavingConfig:
     checkpoint_freq: int = cfg_field(500, 'steps between checkpoints (0: only at the end)')
     sample_plot_path: str = cfg_field('samples', 'folder (inside the output folder) of the sample grids')
 
+# %% ../nbs/09_config.ipynb #36faa198
 @dataclass
 class SamplerConfig:
     "The sampler of the sample grids, dvit_sample and dvit_eval."
-    name: str = cfg_field('tau_leaping', "'tau_leaping', 'pc_tau_leaping', 'midpoint', 'euler' or 'exact'")
+    name: str = cfg_field('tau_leaping', 'the sampler', choices=lambda: tuple(SAMPLERS))
     num_steps: int = cfg_field(200, 'sampler steps (exact: grid points)')
     min_t: float = cfg_field(0.01, 'time of the last step')
     eps_ratio: float = cfg_field(1e-9, 'added to the denominators of the reverse rates (> 0)')
-    initial_dist: str = cfg_field('stationary', "'stationary' (of the rate) or 'uniform'")
+    initial_dist: str = cfg_field('stationary', "'stationary' (of the rate) or 'uniform'", choices=INITIAL_DISTS)
     num_corrector_steps: int = cfg_field(0, "corrector steps per predictor step ('pc_tau_leaping')")
     corrector_step_size_multiplier: float = cfg_field(1.5, 'corrector step = multiplier x predictor step')
     corrector_entry_time: float = cfg_field(0.1, 'corrector steps only when t <= this')
     is_ordinal: bool = cfg_field(True, 'ordinal states: sum jumps and clamp (else reject multiple jumps)')
-    final_step: str = cfg_field('argmax', "'argmax', 'sample' or 'none': the last denoising step")
+    final_step: str = cfg_field('argmax', "'argmax', 'sample' or 'none': the last denoising step", choices=FINAL_STEPS)
     precision: str = cfg_field('auto', "autocast of the denoiser: 'auto' (bf16 on GPUs with native bf16, else fp32), "
-                                       "'fp32', 'bf16' or 'fp16' (CUDA only)")
+                                       "'fp32', 'bf16' or 'fp16' (CUDA only)", choices=PRECISIONS)
     sample_freq: int = cfg_field(500, 'steps between sample grids (0: only at the end)')
     num_samples: int = cfg_field(16, 'images per sample grid')
 
+# %% ../nbs/09_config.ipynb #03a25231
 CONFIG_SECTIONS = dict(loss=LossConfig, training=TrainingConfig, data=DataConfig, rate=RateConfig, model=ModelConfig,
                        optimizer=OptimizerConfig, saving=SavingConfig, sampler=SamplerConfig)
 
@@ -162,6 +190,15 @@ class Config:
     saving: SavingConfig = field(default_factory=SavingConfig)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
 
+def config_fields() -> list:
+    "Every setting as (dotted key, dataclass field): the top-level keys, then each section's."
+    top = [(f.name, f) for f in fields(Config) if f.name not in CONFIG_SECTIONS]
+    return top + [(f'{sec}.{f.name}', f) for sec, cls in CONFIG_SECTIONS.items() for f in fields(cls)]
+
+def frozen_keys() -> tuple:
+    "The dotted keys of the fields marked frozen: what a resumed run cannot change (see `check_resume`, notebook 10)."
+    return tuple(k for k, f in config_fields() if f.metadata.get('frozen'))
+
 # %% ../nbs/09_config.ipynb #9a000008
 def field_default(f):
     "The default value of a dataclass field (calling its default factory)."
@@ -175,35 +212,41 @@ def fields_table(cls, # a config dataclass
     for f in fields(cls):
         if f.name in CONFIG_SECTIONS: continue
         typ = ' or '.join(k.strip() for k in str(f.type).split('|'))  # 'str | None' -> 'str or None'
-        rows.append(f"| `{prefix}{f.name}` | {typ} | `{field_default(f)!r}` | {f.metadata['help']} |")
+        rows.append(f"| `{prefix}{f.name}` | {typ} | `{field_default(f)!r}` | {field_help(f)} |")
     return '\n'.join(['| key | type | default | meaning |', '|---|---|---|---|'] + rows)
 
 # %% ../nbs/09_config.ipynb #9a00000c
 def build_rate(R:RateConfig, # the rate section
                S:int, # number of data states (the absorbing rate adds a mask state)
               ):
-    "The forward process that the rate section names, on S data states."
-    if R.name == 'uniform': return UniformRate(S, R.rate_const)
-    if R.name == 'uniform_variant': return UniformVariantRate(S, R.t_func, R.rate_const, R.time_base, R.time_exp)
-    if R.name == 'birth_death': return BirthDeathRate(S, R.sigma_min, R.sigma_max)
-    if R.name == 'gaussian_target': return GaussianTargetRate(S, R.rate_sigma, R.Q_sigma, R.time_base, R.time_exp)
-    if R.name == 'absorbing':
-        schedule = LogLinearSchedule(1.) if R.absorbing_schedule == 'log_linear' else None
-        return AbsorbingRate(S + 1, R.rate_const, schedule)
-    raise ValueError(f"rate.name={R.name!r} is invalid: expected one of {list(RATE_PARAMS)}")
+    "The forward process that the rate section names (a name of `RATES`, notebook 01), on S data states."
+    if R.name not in RATES: raise ValueError(f"rate.name={R.name!r} is invalid: expected one of {list(RATES)}")
+    spec = RATES[R.name]
+    return spec.build(S, **{k: getattr(R, k) for k in spec.params})
+
+# model-section key -> the keyword of the backbone classes; data-derived keywords are added by build_model
+_MODEL_KWARGS = dict(patch_size='patch_size', depth='depth', hidden_dim='hidden_dim', num_heads='num_heads',
+                     mlp_ratio='mlp_ratio', dropout='dropout_attention', num_classes='num_classes',
+                     class_dropout_prob='class_dropout_prob', time_scale_factor='time_scale_factor',
+                     model_output='model_output', fix_logistic='fix_logistic', head='head', input_mode='input_mode',
+                     use_checkpoint='use_checkpoint')
 
 def build_model(M:ModelConfig, # the model section
                 S:int, # number of states the network predicts: the rate's S
                 shape, # (C, H, W) of one image
                ) -> nn.Module:
-    "The denoiser that the model section names, sized for images of `shape` and S states."
-    C, H, W = shape
-    net = dict(uvit=UViT, dit=DiT)[M.name]
-    return net(img_size=(H, W), in_channels=C, patch_size=M.patch_size, depth=M.depth, hidden_dim=M.hidden_dim,
-               num_heads=M.num_heads, mlp_ratio=M.mlp_ratio, dropout_attention=M.dropout, num_classes=M.num_classes,
-               class_dropout_prob=M.class_dropout_prob, num_states=S, time_scale_factor=M.time_scale_factor,
-               model_output=M.model_output, fix_logistic=M.fix_logistic, head=M.head, input_mode=M.input_mode,
-               use_checkpoint=M.use_checkpoint)
+    "The denoiser that the model section names (a name of `BACKBONES`, notebook 05), for images of `shape` and S states."
+    if M.name not in BACKBONES: raise ValueError(f"model.name={M.name!r} is invalid: expected one of {list(BACKBONES)}")
+    cls, (C, H, W) = BACKBONES[M.name].cls, shape
+    takes = inspect.signature(cls).parameters
+    kw = dict(img_size=(H, W), in_channels=C, num_states=S)
+    for key, arg in _MODEL_KWARGS.items():
+        v, default = getattr(M, key), field_default(ModelConfig.__dataclass_fields__[key])
+        if arg in takes: kw[arg] = v
+        elif v != default:  # a setting takes effect or is refused
+            raise ValueError(f"model.{key}={v!r} has no effect with model.name={M.name!r} ({cls.__name__} takes no "
+                             f"{arg}); leave it at {default!r}")
+    return cls(**kw)
 
 def build_rate_and_model(cfg:Config, # a checked config
                         ) -> tuple:
@@ -215,14 +258,10 @@ def build_rate_and_model(cfg:Config, # a checked config
 def sampler_kwargs(Sm:SamplerConfig, # the sampler section
                    max_t:float=1., # the time the reverse chain starts from: training.max_t
                   ) -> dict:
-    "Keyword arguments of `sample_chain` (of `exact_sample` for name 'exact') from the sampler section."
-    kw = dict(min_t=Sm.min_t, max_t=max_t, initial_dist=Sm.initial_dist, eps_ratio=Sm.eps_ratio,
-              final_step=Sm.final_step)
-    if Sm.name == 'exact': return kw | dict(num_grid=Sm.num_steps)
-    return kw | dict(method='tau_leaping' if Sm.name == 'pc_tau_leaping' else Sm.name, num_steps=Sm.num_steps,
-                     is_ordinal=Sm.is_ordinal, num_corrector_steps=Sm.num_corrector_steps,
-                     corrector_step_size_multiplier=Sm.corrector_step_size_multiplier,
-                     corrector_entry_time=Sm.corrector_entry_time)
+    "Keyword arguments of the sampler that the section names (its `SAMPLERS` entry, notebook 04)."
+    if Sm.name not in SAMPLERS:
+        raise ValueError(f"sampler.name={Sm.name!r} is invalid: expected one of {list(SAMPLERS)}")
+    return SAMPLERS[Sm.name].from_section(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000011
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
@@ -262,30 +301,29 @@ def convert(value, # a value from YAML/JSON, or a command-line string
         raise ValueError(f"{key}: cannot read {value!r} as {typ}") from None
 
 # %% ../nbs/09_config.ipynb #9a000013
-SAMPLER_NAMES = ('tau_leaping', 'pc_tau_leaping', 'midpoint', 'euler', 'exact')
-RATE_PARAMS = dict(  # the rate section's parameters each rate uses
-    uniform=('rate_const',), uniform_variant=('t_func', 'rate_const', 'time_base', 'time_exp'),
-    birth_death=('sigma_min', 'sigma_max'), gaussian_target=('rate_sigma', 'Q_sigma', 'time_base', 'time_exp'),
-    absorbing=('rate_const', 'absorbing_schedule'))
-
 def _require(ok:bool, key:str, value, expected:str):
     if not ok: raise ValueError(f"{key}={value!r} is invalid: expected {expected}")
 
-def _one_of(key, value, options): _require(value in options, key, value, f"one of {list(options)}")
-
 _PY_TYPES = {'int': int, 'float': (int, float), 'bool': bool, 'str': str, 'list': list, 'None': type(None)}
 
-def _check_types(obj, prefix:str=''):
-    "Raise unless every field of the dataclass `obj` (and its sections) has its annotated type; floats finite."
-    for f in fields(obj):
-        v, key = getattr(obj, f.name), prefix + f.name
-        if not prefix and f.name in CONFIG_SECTIONS:
-            _require(isinstance(v, CONFIG_SECTIONS[f.name]), key, v, f'a {CONFIG_SECTIONS[f.name].__name__}')
-            _check_types(v, key + '.'); continue
-        kinds = [k.strip() for k in str(f.type).split('|')]
+def _section(cfg:Config, key:str):
+    "The dataclass that holds a dotted key, and the field's name."
+    sec, _, name = key.rpartition('.')
+    return (getattr(cfg, sec) if sec else cfg), name
+
+def _check_fields(cfg:Config):
+    "Every field: its annotated type (a bool is not an int), floats finite, and one of its choices when it has them."
+    for sec in CONFIG_SECTIONS:
+        _require(isinstance(getattr(cfg, sec), CONFIG_SECTIONS[sec]), sec, getattr(cfg, sec),
+                 f'a {CONFIG_SECTIONS[sec].__name__}')
+    for key, f in config_fields():
+        obj, name = _section(cfg, key)
+        v, kinds = getattr(obj, name), [k.strip() for k in str(f.type).split('|')]
         ok = any(isinstance(v, _PY_TYPES[k]) for k in kinds) and (not isinstance(v, bool) or 'bool' in kinds)
         _require(ok, key, v, ' or '.join(kinds))
         if isinstance(v, float): _require(math.isfinite(v), key, v, 'a finite number')
+        choices = field_choices(f)
+        if choices is not None: _require(v in choices, key, v, f"one of {list(choices)}")
 
 def _positive(obj, prefix, *keys):
     for k in keys: _require(getattr(obj, k) > 0, f'{prefix}.{k}', getattr(obj, k), 'a number > 0')
@@ -294,14 +332,6 @@ def _at_least(obj, prefix, low, *keys):
     for k in keys: _require(getattr(obj, k) >= low, f'{prefix}.{k}', getattr(obj, k), f'an int >= {low}')
 
 # %% ../nbs/09_config.ipynb #9a000014
-def _fold_bf16(T:TrainingConfig):
-    "Fold the deprecated training.bf16 into training.precision (true: 'bf16'; false: 'fp32' unless precision is set)."
-    if T.bf16 is None: return
-    if (T.precision not in ('auto', 'bf16')) if T.bf16 else T.precision == 'bf16':
-        raise ValueError(f"training.bf16={T.bf16} and training.precision={T.precision!r} disagree: set only "
-                         f"training.precision (training.bf16 is a deprecated alias)")
-    T.precision, T.bf16 = 'bf16' if T.bf16 else ('fp32' if T.precision == 'auto' else T.precision), None
-
 def _check_training(T:TrainingConfig, L:LossConfig):
     "The loop's and the loss's settings."
     _at_least(T, 'training', 1, 'n_iters', 'log_freq')
@@ -309,15 +339,14 @@ def _check_training(T:TrainingConfig, L:LossConfig):
     _require(0 <= T.seed <= MAX_SEED, 'training.seed', T.seed, f'an int in [0, {MAX_SEED}]')
     _positive(T, 'training', 'grad_norm', 'max_t')
     _require(T.max_seconds is None or T.max_seconds > 0, 'training.max_seconds', T.max_seconds, 'None or > 0')
-    _one_of('training.precision', T.precision, PRECISIONS)
-    _fold_bf16(T)
-    _one_of('loss.name', L.name, ('nll', 'ct_elbo'))
+    if T.bf16 is not None and ((T.precision not in ('auto', 'bf16')) if T.bf16 else T.precision == 'bf16'):
+        raise ValueError(f"training.bf16={T.bf16} and training.precision={T.precision!r} disagree: set only "
+                         f"training.precision (training.bf16 is a deprecated alias)")
     _require(0 < L.min_time < T.max_t, 'loss.min_time', L.min_time, f'a time in (0, training.max_t={T.max_t})')
     _require(L.nll_weight >= 0, 'loss.nll_weight', L.nll_weight, 'a number >= 0')
     _positive(L, 'loss', 'eps_ratio')  # 0 divides 0 by 0 where a state cannot be reached (the absorbing rate)
 
 def _check_data(D:DataConfig):
-    _one_of('data.name', D.name, ('digits', 'mnist', 'cifar10'))
     info = dataset_info(D.name)
     _require(2 <= D.S <= info['S'], 'data.S', D.S, f"an int in [2, {info['S']}] for {D.name}")
     _require(list(D.shape) == list(info['shape']), 'data.shape', D.shape, f"{list(info['shape'])} for {D.name}")
@@ -326,13 +355,12 @@ def _check_data(D:DataConfig):
     _require(0 <= D.num_workers <= MAX_WORKERS, 'data.num_workers', D.num_workers, f'an int in [0, {MAX_WORKERS}]')
 
 def _check_rate(R:RateConfig, S:int) -> int:
-    "Check the rate section with the rate's own constructor; return the rate's number of states."
-    _one_of('rate.name', R.name, tuple(RATE_PARAMS))
-    _one_of('rate.absorbing_schedule', R.absorbing_schedule, ('log_linear', 'constant'))
+    "The parameters the rate does not use keep their defaults; the rate's own constructor checks the others."
+    uses = RATES[R.name].params
     for f in fields(R):
         v, d = getattr(R, f.name), field_default(f)
-        _require(f.name == 'name' or f.name in RATE_PARAMS[R.name] or v == d, f'rate.{f.name}', v,
-                 f"{d!r}: rate.name={R.name!r} does not use it (it uses {', '.join(RATE_PARAMS[R.name])})")
+        _require(f.name == 'name' or f.name in uses or v == d, f'rate.{f.name}', v,
+                 f"{d!r}: rate.name={R.name!r} does not use it (it uses {', '.join(uses) or 'none of them'})")
     return _rate_states(tuple(asdict(R).items()), S)
 
 @functools.lru_cache(maxsize=64)
@@ -344,18 +372,13 @@ def _rate_states(items:tuple, S:int) -> int:
 # %% ../nbs/09_config.ipynb #9a000015
 def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
     "The network's settings; then the network's own checks, built on the meta device (no memory)."
-    _one_of('model.name', M.name, ('uvit', 'dit'))
-    _one_of('model.model_output', M.model_output, ('logits', 'logistic_pars'))
-    _one_of('model.head', M.head, ('linear', 'conv'))
-    _one_of('model.input_mode', M.input_mode, ('scaled', 'embedding'))
+    takes = inspect.signature(BACKBONES[M.name].cls).parameters  # rules about settings the backbone does not take
     _require(M.input_channel == D.shape[0], 'model.input_channel', M.input_channel, f'data.shape[0] = {D.shape[0]}')
-    _require(M.patch_size >= 1 and D.image_size % M.patch_size == 0, 'model.patch_size', M.patch_size,
-             f'an int >= 1 that divides the image size {D.image_size}')
+    _require('patch_size' not in takes or M.patch_size >= 1 and D.image_size % M.patch_size == 0, 'model.patch_size',
+             M.patch_size, f'an int >= 1 that divides the image size {D.image_size}')
     _at_least(M, 'model', 1, 'hidden_dim', 'depth')
-    _require(M.num_heads >= 1 and M.hidden_dim % M.num_heads == 0, 'model.num_heads', M.num_heads,
-             f'an int >= 1 that divides hidden_dim={M.hidden_dim}')
-    _require(M.name != 'dit' or M.hidden_dim % 4 == 0, 'model.hidden_dim', M.hidden_dim,
-             "a multiple of 4 for 'dit' (2-D sin-cos positions)")
+    _require('num_heads' not in takes or M.num_heads >= 1 and M.hidden_dim % M.num_heads == 0, 'model.num_heads',
+             M.num_heads, f'an int >= 1 that divides hidden_dim={M.hidden_dim}')
     _require(M.mlp_ratio > 0 and M.hidden_dim * M.mlp_ratio >= 1, 'model.mlp_ratio', M.mlp_ratio,
              'a number > 0 (an MLP of >= 1 unit)')
     _require(0 <= M.dropout < 1, 'model.dropout', M.dropout, 'a probability in [0, 1)')
@@ -363,8 +386,8 @@ def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
     _require(0 <= M.ema_decay < 1, 'model.ema_decay', M.ema_decay, 'a number in [0, 1)')
     _at_least(M, 'model', 0, 'num_classes')
     _require(0 <= M.class_dropout_prob < 1, 'model.class_dropout_prob', M.class_dropout_prob, 'a probability in [0, 1)')
-    _require(M.model_output == 'logits' or rate_name != 'absorbing', 'model.model_output', M.model_output,
-             "'logits' with the absorbing rate (the mask is not a grey level)")
+    _require(M.model_output == 'logits' or S == D.S, 'model.model_output', M.model_output,
+             f"'logits' with rate.name={rate_name!r}: its {S - D.S} extra state(s), such as a mask, are no grey levels")
     _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape))
 
 MAX_PARAMETERS = 2**30  # 4 GiB of float32 weights; the largest preset network has 53M
@@ -383,30 +406,25 @@ def _build_on_meta(items:tuple, S:int, shape:tuple):
                          f"and Adam's moments); at most {MAX_PARAMETERS:,} are allowed: make the network smaller")
 
 def _check_sampler(Sm:SamplerConfig, max_t:float):
-    _one_of('sampler.name', Sm.name, SAMPLER_NAMES)
-    _one_of('sampler.final_step', Sm.final_step, FINAL_STEPS)
-    _one_of('sampler.initial_dist', Sm.initial_dist, INITIAL_DISTS)
-    _one_of('sampler.precision', Sm.precision, PRECISIONS)
     _at_least(Sm, 'sampler', 1, 'num_steps', 'num_samples')
     _at_least(Sm, 'sampler', 0, 'sample_freq', 'num_corrector_steps')
-    _require(Sm.name != 'pc_tau_leaping' or Sm.num_corrector_steps >= 1, 'sampler.num_corrector_steps',
-             Sm.num_corrector_steps, ">= 1 for 'pc_tau_leaping'")
     _require(0 < Sm.min_t < max_t, 'sampler.min_t', Sm.min_t, f'a time in (0, training.max_t={max_t})')
     _positive(Sm, 'sampler', 'eps_ratio', 'corrector_step_size_multiplier')
     _require(0 <= Sm.corrector_entry_time <= max_t, 'sampler.corrector_entry_time', Sm.corrector_entry_time,
              f'a time in [0, training.max_t={max_t}]')
+    check = SAMPLERS[Sm.name].check  # what the chosen sampler itself needs
+    if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
-def check_config(cfg:Config, # the config to check (training.bf16 is folded into training.precision)
+def check_config(cfg:Config, # the config to check; it is not changed
                 ) -> Config:
     "Raise a `ValueError` naming the first invalid value of `cfg` (key, value, what is allowed); return `cfg`."
-    _check_types(cfg)
+    _check_fields(cfg)
     _check_training(cfg.training, cfg.loss)
     _check_data(cfg.data)
     S = _check_rate(cfg.rate, cfg.data.S)
     _check_model(cfg.model, cfg.data, S, cfg.rate.name)
     O, Sv = cfg.optimizer, cfg.saving
-    _one_of('optimizer.name', O.name, ('adam', 'adamw'))
     _positive(O, 'optimizer', 'lr')
     _require(O.weight_decay >= 0, 'optimizer.weight_decay', O.weight_decay, 'a number >= 0')
     _at_least(Sv, 'saving', 0, 'checkpoint_freq')
@@ -419,6 +437,15 @@ def check_config(cfg:Config, # the config to check (training.bf16 is folded into
     except RuntimeError:
         raise ValueError(f"device={cfg.device!r} is invalid: expected 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu'"
                          ) from None
+    return cfg
+
+def normalise_config(cfg:Config, # a config, possibly with the deprecated training.bf16 set
+                    ) -> Config:
+    "A checked copy of `cfg` in today's form: the deprecated training.bf16 folded into training.precision."
+    cfg = copy.deepcopy(check_config(cfg))
+    T = cfg.training
+    if T.bf16 is not None:  # true: 'bf16'; false: 'fp32' unless a precision is set (check_config refused a clash)
+        T.precision, T.bf16 = 'bf16' if T.bf16 else ('fp32' if T.precision == 'auto' else T.precision), None
     return cfg
 
 # %% ../nbs/09_config.ipynb #9a000018
@@ -481,7 +508,7 @@ def config_from_dict(d:dict, # nested dict, as read from YAML or JSON (today's l
                          f"not a {type(d).__name__}: {str(d)[:60]}")
     cfg = copy.deepcopy(base) if base is not None else Config()
     _fill(cfg, upgrade_config_dict(d or {}))
-    return check_config(cfg)
+    return normalise_config(cfg)
 
 def save_config(cfg:Config, # the config to write
                 path:str|Path, # a .yaml/.yml or .json file
@@ -536,7 +563,7 @@ def _with(cfg:Config, **sections) -> Config:
     "`cfg` with the given values set, section by section, checked."
     for sec, vals in sections.items():
         for k, v in vals.items(): setattr(getattr(cfg, sec) if sec in CONFIG_SECTIONS else cfg, k, v)
-    return check_config(cfg)
+    return normalise_config(cfg)
 
 def digits_config() -> Config:
     "8x8 digits (17 grey levels, no download), a 0.3M-parameter U-ViT: a few minutes on a CPU."

@@ -5,7 +5,9 @@
 # %% ../nbs/08_data.ipynb #0b8539fc
 from __future__ import annotations
 import ctypes, functools, os, signal, sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import torch
 from torch.utils.data import Dataset, DataLoader
@@ -16,7 +18,8 @@ from .core import data_root, check_states
 
 # %% auto #0
 __all__ = ['DIGITS_TEST', 'DATASETS', 'MAX_WORKERS', 'check_S', 'quantise', 'DiscreteImages', 'random_rotation', 'load_mnist',
-           'load_cifar10', 'load_sklearn_digits', 'dataset_info', 'get_dataset', 'get_dataloader']
+           'load_cifar10', 'load_sklearn_digits', 'DatasetSpec', 'register_dataset', 'dataset_info', 'get_dataset',
+           'get_dataloader']
 
 # %% ../nbs/08_data.ipynb #a6ba92dd
 def check_S(S:int, # number of states asked for
@@ -158,25 +161,48 @@ def load_sklearn_digits(train:bool=True, # the first 1,500 images, else the last
     return (x[:n], y[:n]) if train else (x[n:], y[n:])
 
 # %% ../nbs/08_data.ipynb #37b987db
-_INFO = {'mnist':   dict(shape=(1, 28, 28), S=256, num_classes=10),
-         'cifar10': dict(shape=(3, 32, 32), S=256, num_classes=10),
-         'digits':  dict(shape=(1, 8, 8),   S=17,  num_classes=10)}
-DATASETS = tuple(_INFO)  # the names `get_dataset` knows
+@dataclass(frozen=True)
+class DatasetSpec:
+    "A registered dataset: its native facts, how to load a split, and its augmentation."
+    shape: tuple  # (C, H, W) of one image
+    S: int  # native number of grey levels
+    num_classes: int  # number of labels (0: none)
+    load: Callable  # load(root=, train=, download=) -> uint8 images (N, C, H, W) in [0, S), int labels (N,)
+    augment: Callable|None = None  # makes a transform of one uint8 image (C, H, W), for use_augm; None: none
 
-def dataset_info(name:str, # 'mnist', 'cifar10' or 'digits'
+DATASETS = {}  # data.name -> DatasetSpec: the names `get_dataset` knows
+
+def register_dataset(name:str, # the data.name that selects it
+                     load:Callable, # load(root=, train=, download=) -> (images, labels), see DatasetSpec
+                     shape:tuple, # (C, H, W) of one image
+                     S:int, # native number of grey levels
+                     num_classes:int=0, # number of labels
+                     augment:Callable|None=None, # makes the transform of use_augm (None: use_augm is refused)
+                    ) -> Callable:
+    "Make a dataset selectable as `data.name` and loadable with `get_dataset`; return `load`."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'mnist'")
+    if not (isinstance(shape, (tuple, list)) and len(shape) == 3 and all(isinstance(s, int) and s >= 1 for s in shape)):
+        raise ValueError(f"shape={shape!r} is invalid: expected (C, H, W), three ints >= 1")
+    check_S(S, 2**16)
+    DATASETS[name] = DatasetSpec(tuple(shape), S, num_classes, load, augment)
+    return load
+
+register_dataset('mnist', load_mnist, (1, 28, 28), 256, 10, random_rotation)
+register_dataset('cifar10', load_cifar10, (3, 32, 32), 256, 10, v2.RandomHorizontalFlip)
+register_dataset('digits', lambda root, train, download: load_sklearn_digits(train),  # in scikit-learn: no files
+                 (1, 8, 8), 17, 10, random_rotation)
+
+def dataset_info(name:str, # a registered dataset: 'mnist', 'cifar10', 'digits', ...
                 ) -> dict:
     "The native `shape` (C, H, W), number of grey levels `S` and `num_classes` of dataset `name`."
-    if name not in _INFO:
+    if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(map(repr, DATASETS))}")
-    return dict(_INFO[name])
+    d = DATASETS[name]
+    return dict(shape=d.shape, S=d.S, num_classes=d.num_classes)
 
 # %% ../nbs/08_data.ipynb #acdf73c4
-_LOAD = {'mnist': load_mnist, 'cifar10': load_cifar10,
-         # inside scikit-learn: no root, no download
-         'digits': lambda root, train, download: load_sklearn_digits(train)}
-_AUGMENT = {'mnist': random_rotation, 'cifar10': v2.RandomHorizontalFlip, 'digits': random_rotation}
-
-def get_dataset(name:str, # 'mnist', 'cifar10' or 'digits'
+def get_dataset(name:str, # a registered dataset: 'mnist', 'cifar10', 'digits', ...
                 *,
                 S:int|None=None, # number of states, in [2, native S]; None: the native S (256, 256, 17)
                 train:bool=True, # the training split, else the test split
@@ -185,10 +211,11 @@ def get_dataset(name:str, # 'mnist', 'cifar10' or 'digits'
                 use_augm:bool=False, # random rotations of at most 10 degrees (MNIST, digits) or flips (CIFAR-10)
                ) -> DiscreteImages:
     "Dataset `name` serving `(x, y)`: states x (C, H, W) in `[0, S)` and an int label y."
-    info = dataset_info(name)
+    info, spec = dataset_info(name), DATASETS.get(name)
     S = check_S(info['S'] if S is None else S, info['S'])
-    images, labels = _LOAD[name](root=root, train=train, download=download)
-    return DiscreteImages(images, labels, S, levels=info['S'], transform=_AUGMENT[name]() if use_augm else None,
+    if use_augm and spec.augment is None: raise ValueError(f"use_augm=True: dataset {name!r} has no augmentation")
+    images, labels = spec.load(root=root, train=train, download=download)
+    return DiscreteImages(images, labels, S, levels=info['S'], transform=spec.augment() if use_augm else None,
                           name=f"{name} {'train' if train else 'test'}")
 
 # %% ../nbs/08_data.ipynb #abf5c169

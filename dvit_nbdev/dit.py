@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 from .layers import DenoiserIO, PatchEmbed, PixelHead, TimestepEmbedder, LabelEmbedder, Attention, Mlp
-from .layers import run_block, sincos_pos_embed_2d
+from .layers import run_block, sincos_pos_embed_2d, register_backbone
 
 # %% auto #0
 __all__ = ['DIT_SIZES', 'modulate', 'DiTBlock', 'FinalLayer', 'DiT', 'dit_mnist', 'dit_small', 'dit_tiny']
@@ -137,6 +137,7 @@ DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and n
     small=dict(patch_size=4, hidden_dim=96, depth=4, num_heads=4, mlp_ratio=4.),  # MNIST on a CPU
     tiny=dict(patch_size=2, hidden_dim=64, depth=4, num_heads=4, mlp_ratio=4.),  # 8x8 digits and tests
 )
+register_backbone('dit', DiT, DIT_SIZES)  # model.name 'dit' in a config
 
 def dit_mnist(**kwargs) -> DiT:
     "The reference's MNIST DiT (size 'mnist', 28x28, S=256); keyword arguments override any DiT argument."

@@ -5,16 +5,18 @@
 # %% ../nbs/01_rates.ipynb #ffad60b8
 from __future__ import annotations
 import math, numbers
+from dataclasses import dataclass
+from typing import Callable
 import torch
 import torch.nn as nn
 from fastcore.basics import patch
 from .core import sample_from_cdf
 
 # %% auto #0
-__all__ = ['check_number', 'check_num_states', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule',
+__all__ = ['RATES', 'check_number', 'check_num_states', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule',
            'SqrtCosSchedule', 'LogLinearSchedule', 'as_times', 'Rate', 'ReversibleRate', 'uniform_base', 'UniformRate',
            'UniformVariantRate', 'birth_death_base', 'BirthDeathRate', 'gaussian_target_base', 'GaussianTargetRate',
-           'AbsorbingRate', 'Kernel', 'DenseKernel', 'UniformKernel', 'AbsorbingKernel']
+           'AbsorbingRate', 'Kernel', 'DenseKernel', 'UniformKernel', 'AbsorbingKernel', 'RateSpec', 'register_rate']
 
 # %% ../nbs/01_rates.ipynb #cb997025
 def check_number(value, # the value to check
@@ -519,3 +521,38 @@ def at(self:AbsorbingRate, t, # times (B,)
     t64 = t.to(torch.float64)
     e = torch.exp(-self.schedule.B(t64)).to(t.dtype)[:, None, None]
     return AbsorbingKernel(self.S, e, self.schedule.beta(t64).to(t.dtype)[:, None, None])
+
+# %% ../nbs/01_rates.ipynb #d63d6b6d
+@dataclass(frozen=True)
+class RateSpec:
+    "A registered forward process: how to build it, and the rate-section keys it reads."
+    build: Callable  # build(S, **params) -> Rate, for S data states (the absorbing rate adds a mask state)
+    params: tuple  # the rate-section keys that build takes, by name
+
+RATES = {}  # rate.name -> RateSpec
+
+def register_rate(name:str, # the rate.name that selects it
+                  build:Callable, # build(S, **params) -> Rate; a class whose arguments are named like the keys works
+                  params:tuple=(), # the rate-section keys it reads, e.g. ('rate_const',)
+                 ) -> Callable:
+    "Make a forward process selectable as `rate.name`; return `build`."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'uniform'")
+    if not callable(build): raise TypeError(f"build must be callable, got {type(build).__name__}")
+    old = RATES.get(name)
+    if old is not None and old.build.__qualname__ != build.__qualname__:  # a re-run of the same definition replaces it
+        raise ValueError(f"a rate named {name!r} is registered already ({old.build.__qualname__}); pick another name")
+    RATES[name] = RateSpec(build, tuple(params))
+    return build
+
+def _absorbing(S:int, rate_const:float=1., absorbing_schedule:str='log_linear') -> AbsorbingRate:
+    "The absorbing rate on S data states and a mask: a fraction t masked at time t ('log_linear'), or rate_const."
+    if absorbing_schedule not in ('log_linear', 'constant'):
+        raise ValueError(f"absorbing_schedule={absorbing_schedule!r} is invalid: expected 'log_linear' or 'constant'")
+    return AbsorbingRate(S + 1, rate_const, LogLinearSchedule(1.) if absorbing_schedule == 'log_linear' else None)
+
+register_rate('uniform', UniformRate, ('rate_const',))
+register_rate('uniform_variant', UniformVariantRate, ('t_func', 'rate_const', 'time_base', 'time_exp'))
+register_rate('birth_death', BirthDeathRate, ('sigma_min', 'sigma_max'))
+register_rate('gaussian_target', GaussianTargetRate, ('rate_sigma', 'Q_sigma', 'time_base', 'time_exp'))
+register_rate('absorbing', _absorbing, ('rate_const', 'absorbing_schedule'));

@@ -5,6 +5,8 @@
 # %% ../nbs/04_sampling.ipynb #753afe30
 from __future__ import annotations
 import itertools, math, numbers
+from dataclasses import dataclass
+from typing import Callable
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
@@ -15,10 +17,11 @@ from .losses import denoise, reverse_rates_at, denoiser_classes
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'all_states', 'state_index', 'ToyDistribution',
-           'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError', 'SamplerRecord', 'is_int',
-           'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels', 'sample_chain',
-           'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample']
+__all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'all_states', 'state_index',
+           'ToyDistribution', 'empirical', 'tv_distance', 'tv_null_quantile', 'ToyDenoiser', 'NonFiniteError',
+           'SamplerRecord', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels',
+           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'SamplerSpec',
+           'chain_kwargs', 'register_sampler']
 
 # %% ../nbs/04_sampling.ipynb #afff1355
 def all_states(S:int, D:int) -> torch.Tensor:
@@ -553,3 +556,68 @@ def _jump_once(rev, x, t, rows, generator):
     d, s, m = k // rev.rate.S, k % rev.rate.S, torch.arange(len(x), device=x.device)
     x = x.clone(); x[m, d] = torch.where(stay, x[m, d], s)
     return x
+
+# %% ../nbs/04_sampling.ipynb #ba2adb65
+@dataclass(frozen=True)
+class SamplerSpec:
+    "A registered sampler: the function, its keyword arguments from a sampler section, a check, its abilities."
+    fn: Callable  # fn(denoiser, rate, shape, n, **kwargs) -> states (n, *shape) (then trajectory, info)
+    from_section: Callable  # from_section(section, max_t) -> fn's keyword arguments
+    check: Callable|None = None  # check(section, max_t): raise a ValueError naming the key and the value
+    trajectory: bool = True  # fn records a trajectory when asked (return_trajectory=True): animations
+    guidance: bool = True  # fn takes guidance_scale (classifier-free guidance)
+
+SAMPLERS = {}  # sampler.name -> SamplerSpec
+_OWNERS = {}  # sampler.name -> the qualified name of its function or step
+
+def chain_kwargs(Sm, # a sampler section: min_t, initial_dist, eps_ratio, final_step, num_steps, is_ordinal, correctors
+                 max_t:float=1., # the time the chain starts from: training.max_t
+                ) -> dict:
+    "The keyword arguments of `sample_chain` that a sampler section sets (all but `method`)."
+    return dict(min_t=Sm.min_t, max_t=max_t, initial_dist=Sm.initial_dist, eps_ratio=Sm.eps_ratio,
+                final_step=Sm.final_step, num_steps=Sm.num_steps, is_ordinal=Sm.is_ordinal,
+                num_corrector_steps=Sm.num_corrector_steps, corrector_entry_time=Sm.corrector_entry_time,
+                corrector_step_size_multiplier=Sm.corrector_step_size_multiplier)
+
+def register_sampler(name:str, # the sampler.name that selects it
+                     fn:Callable|None=None, # a whole sampler fn(denoiser, rate, shape, n, **kwargs), or None with step
+                     from_section:Callable|None=None, # (section, max_t) -> fn's keyword arguments (with fn)
+                     check:Callable|None=None, # (section, max_t) -> None, raising on a setting it cannot use
+                     *,
+                     step:Callable|None=None, # instead of fn: a step of sample_chain, step(rev, x, t, h, ordinal, gen)
+                     trajectory:bool=True, # fn records a trajectory when asked
+                     guidance:bool=True, # fn takes guidance_scale
+                    ) -> Callable:
+    "Make a sampler selectable as `sampler.name`: a whole sampler `fn`, or one `step` of `sample_chain`."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'tau_leaping'")
+    if (fn is None) == (step is None): raise ValueError("give fn (a whole sampler) or step (a sample_chain step)")
+    own = step if step is not None else fn
+    if _OWNERS.get(name, own.__qualname__) != own.__qualname__:  # a re-run of the same definition replaces it
+        raise ValueError(f"a sampler named {name!r} is registered already ({_OWNERS[name]}); pick another name")
+    _OWNERS[name] = own.__qualname__
+    if step is not None:
+        LEAP_STEPS[name] = step
+        fn = sample_chain
+        from_section = from_section or (lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': name})
+    if from_section is None: raise ValueError(f"sampler {name!r}: a whole sampler needs from_section")
+    SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance)
+    return own
+
+def _check_pc(Sm, max_t=1.):
+    "Predictor-corrector sampling needs corrector steps."
+    if Sm.num_corrector_steps < 1:
+        raise ValueError(f"sampler.num_corrector_steps={Sm.num_corrector_steps!r} is invalid: expected >= 1 for "
+                         f"'pc_tau_leaping'")
+
+def _exact_kwargs(Sm, max_t=1.) -> dict:
+    "The keyword arguments of `exact_sample` from a sampler section (num_steps: the points of its time grid)."
+    return dict(min_t=Sm.min_t, max_t=max_t, initial_dist=Sm.initial_dist, eps_ratio=Sm.eps_ratio,
+                final_step=Sm.final_step, num_grid=Sm.num_steps)
+
+register_sampler('tau_leaping', step=_tau_step)
+register_sampler('pc_tau_leaping', sample_chain,
+                 lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc)
+register_sampler('midpoint', step=_midpoint_step)
+register_sampler('euler', step=_euler_step)
+register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False);

@@ -20,15 +20,15 @@ from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, load_torch, remove_stale_temps,
                              FolderLock, save_images, masks_to_black)
 from .losses import ct_elbo, nll_loss
-from .sampling import sample_chain, exact_sample
+from .sampling import SAMPLERS
 from .data import get_dataset, get_dataloader
-from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, check_config, config_to_dict,
+from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_config, config_to_dict,
                                config_from_dict, save_config, build_rate, build_model, build_rate_and_model,
-                               sampler_kwargs)
+                               sampler_kwargs, frozen_keys)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_KEYS', 'FROZEN_ON_RESUME', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn',
-           'ema_model', 'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
+__all__ = ['CHECKPOINT_KEYS', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model',
+           'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
            'is_out_of_memory', 'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights',
            'check_resume', 'ddp_grad_check']
 
@@ -134,14 +134,14 @@ class AutocastDenoiser(nn.Module):
         return out.float()
 
 # %% ../nbs/10_train.ipynb #553948fa
-def _check_exact(guidance_scale=None, return_trajectory=False, **_):
-    "Raise on what the exact sampler cannot do."
-    if guidance_scale is not None:
-        raise ValueError("the exact sampler has no classifier-free guidance: choose another sampler.name, "
-                         "e.g. tau_leaping")
-    if return_trajectory:
-        raise ValueError("the exact sampler records no trajectory, so it cannot make an animation: "
-                         "choose sampler.name tau_leaping, pc_tau_leaping, midpoint or euler")
+def _check_abilities(name:str, guidance_scale=None, return_trajectory=False, **_):
+    "Raise on what the sampler `name` cannot do (its `SAMPLERS` entry says)."
+    spec, able = SAMPLERS[name], lambda what: [n for n, s in SAMPLERS.items() if getattr(s, what)]
+    if guidance_scale is not None and not spec.guidance:
+        raise ValueError(f"sampler.name={name!r} has no classifier-free guidance: choose one of {able('guidance')}")
+    if return_trajectory and not spec.trajectory:
+        raise ValueError(f"sampler.name={name!r} records no trajectory, so it cannot make an animation: choose one "
+                         f"of {able('trajectory')}")
 
 def is_out_of_memory(e:BaseException, # an exception raised by torch
                     ) -> bool:
@@ -168,7 +168,7 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
                  ):
     "Sample n images (n, C, H, W) with the sampler and precision of `cfg.sampler`, the denoiser in eval mode."
     Sm, dev = cfg.sampler, torch.device(kwargs.get('device') or 'cpu')
-    if Sm.name == 'exact': _check_exact(**kwargs)
+    _check_abilities(Sm.name, **kwargs)
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size={batch_size!r} is invalid: expected an int >= 1 or None")
     chunks = _chunks(n, batch_size) if isinstance(n, int) and n > 0 else [n]  # the sampler reports a bad n
@@ -177,7 +177,7 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
                          f"need all images in one call (batch_size=None)")
     prec = resolve_precision(Sm.precision, dev.type, has_native_bf16(dev), 'fp32', 'sampler.precision')
     f = denoiser if prec == 'fp32' else AutocastDenoiser(denoiser, prec, dev.type)
-    sampler = exact_sample if Sm.name == 'exact' else sample_chain
+    sampler = SAMPLERS[Sm.name].fn
     kw = sampler_kwargs(Sm, cfg.training.max_t) | kwargs
     was = getattr(denoiser, 'training', None)
     if was is not None: denoiser.eval()
@@ -245,7 +245,7 @@ class Trainer:
                  trust_pickle:bool=False, # resume from a checkpoint with pickled objects: runs code the file names
                  lock:FolderLock|None=None, # out_dir's lock, taken by the caller before it looked into the folder
                 ):
-        self.cfg, self.out, self.progress = check_config(copy.deepcopy(cfg)), Path(out_dir), progress
+        self.cfg, self.out, self.progress = normalise_config(cfg), Path(out_dir), progress
         self.rank, self.world = _dist_setup(self.cfg)
         self.device = _device(self.cfg, self.rank)
         seed_everything(self.cfg.training.seed)  # the same initial weights in every process
@@ -413,14 +413,6 @@ def load_weights(module:nn.Module, # the network (or EMA) to load into
         raise ValueError(f"checkpoint {path}: the {what} weights do not fit the network of its config ({why})"
                          ) from None
 
-FROZEN_ON_RESUME = ('data.name', 'data.S', 'data.shape', 'data.image_size', 'training.max_t', 'training.seed',
-                    'optimizer.name', 'model.name', 'model.patch_size', 'model.input_channel', 'model.hidden_dim',
-                    'model.depth', 'model.num_heads', 'model.mlp_ratio', 'model.time_scale_factor',
-                    'model.model_output', 'model.fix_logistic', 'model.head', 'model.input_mode', 'model.num_classes',
-                    'rate.name',
-                    'rate.rate_const', 'rate.absorbing_schedule', 'rate.t_func', 'rate.rate_sigma', 'rate.Q_sigma',
-                    'rate.time_exp', 'rate.time_base', 'rate.sigma_min', 'rate.sigma_max')
-
 def _get(cfg:Config, key:str):
     "The value of a dotted key."
     sec, _, name = key.partition('.')
@@ -429,8 +421,8 @@ def _get(cfg:Config, key:str):
 def check_resume(old:Config, # the config stored in the checkpoint
                  new:Config, # the config of the run that continues it
                 ) -> Config:
-    "Raise if `new` changes a setting that a resumed run cannot change (`FROZEN_ON_RESUME`); return `new`."
-    for key in FROZEN_ON_RESUME:
+    "Raise if `new` changes a setting marked frozen in its declaration (`frozen_keys`, notebook 09); return `new`."
+    for key in frozen_keys():
         a, b = _get(old, key), _get(new, key)
         if a != b: raise ValueError(f"{key} cannot change when resuming: the checkpoint has {a!r}, the new config "
                                     f"{b!r}; drop that setting, or train into a new output folder")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 from .layers import DenoiserIO, PatchEmbed, PixelHead, TimestepEmbedder, LabelEmbedder, Attention, Mlp, run_block
+from .layers import register_backbone
 
 # %% auto #0
 __all__ = ['UVIT_SIZES', 'UViTBlock', 'UViT', 'uvit_mnist', 'uvit_small', 'uvit_tiny']
@@ -132,6 +133,7 @@ UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and 
     small=dict(patch_size=4, hidden_dim=96, depth=4, num_heads=4, mlp_ratio=4.),  # MNIST on a CPU
     tiny=dict(patch_size=2, hidden_dim=64, depth=4, num_heads=4, mlp_ratio=4.),  # 8x8 digits and tests
 )
+register_backbone('uvit', UViT, UVIT_SIZES)  # model.name 'uvit' in a config
 
 def uvit_mnist(**kwargs) -> UViT:
     "The reference's MNIST U-ViT (size 'mnist', 28x28, S=256); keyword arguments override any UViT argument."
