@@ -4,26 +4,24 @@
 
 # %% ../nbs/12_cli.ipynb #c1000003
 from __future__ import annotations
-import argparse, contextlib, itertools, json, os, time
+import argparse, contextlib, json, os
 from dataclasses import fields
 from pathlib import Path
 import torch
-import torch.nn as nn
 import torch.distributed as dist
 import yaml
 from PIL import Image
-from .core import get_device, seed_everything, atomic_file, atomic_write_text, CLIParser, cli_errors
+from .core import seed_everything, atomic_file, atomic_write_text, CLIParser, cli_errors
 from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
 from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, field_help,
-                               config_to_dict, load_config, apply_overrides, build_rate_and_model)
-from .data import get_dataset
-from .train import Trainer, read_checkpoint, load_weights, sample_images
-from .metrics import evaluate_samples, nelbo_bpd
+                               config_to_dict, load_config, apply_overrides)
+from .train import Trainer, read_checkpoint, load_checkpoint, sample_images
+from .metrics import evaluate_checkpoint
 
 # %% auto #0
-__all__ = ['MAX_SAMPLES', 'MAX_SAMPLE_BATCH', 'train_parser', 'dvit_train', 'load_checkpoint', 'save_animation', 'sample_parser',
-           'dvit_sample', 'evaluate_checkpoint', 'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
+__all__ = ['MAX_SAMPLES', 'MAX_SAMPLE_BATCH', 'train_parser', 'dvit_train', 'save_animation', 'sample_parser', 'dvit_sample',
+           'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
 
 # %% ../nbs/12_cli.ipynb #b8255c45
 def _config_options(p:argparse.ArgumentParser):
@@ -173,20 +171,6 @@ def _saved(tr:Trainer, out:Path) -> str:
             f"dvit_train --resume --out {out}")
 
 # %% ../nbs/12_cli.ipynb #b62e5a23
-def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
-                    device=None, # where to put the network (default: the best available)
-                    ema:bool=True, # the EMA weights (else the raw ones)
-                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
-                   ) -> tuple[nn.Module, object, Config]:
-    "The network (in eval mode), the rate and the config of a checkpoint."
-    ck, cfg = read_checkpoint(path, trust_pickle)
-    rate, net = build_rate_and_model(cfg)
-    if ema:
-        state = {k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')}
-        load_weights(net, state, path, 'EMA')
-    else: load_weights(net, ck['model'], path, 'model')
-    return net.to(get_device(device)).eval(), rate, cfg
-
 def save_animation(traj:torch.Tensor, # trajectory (steps+1, n, C, H, W) of states
                    S:int, # number of data states (a mask, state S, is drawn black)
                    path:str|Path, # the GIF to write
@@ -244,36 +228,6 @@ def dvit_sample(argv:list|None=None, # the arguments (default: the command line'
         return x
 
 # %% ../nbs/12_cli.ipynb #8eaeec44
-def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
-                        n:int=256, # samples for the sample metrics
-                        bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
-                        sampler:dict|None=None, # sampler overrides, e.g. {'sampler.num_steps': '200'}
-                        seed:int=0, # seed of the samples and of the bound
-                        device=None, # where to run the network (default: the best available)
-                        progress:bool=False, # progress bars
-                        trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code they name
-                        batch_size:int|None=256, # images per sampler call (None: all n at once)
-                       ) -> dict:
-    "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim."
-    net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
-    if cfg.data.name not in ('mnist', 'digits'):
-        raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
-    cfg, S = apply_overrides(cfg, sampler or {}), cfg.data.S
-    dev = next(net.parameters()).device
-    t0 = time.perf_counter()
-    g = torch.Generator(dev).manual_seed(seed)
-    x = sample_images(net, rate, cfg, n, batch_size, generator=g, device=dev, progress=progress)
-    res = dict(checkpoint=str(path), sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps,
-               sample_seconds=time.perf_counter() - t0)
-    res |= evaluate_samples(masks_to_black(x, S).cpu(), S, cfg.data.name, seed=seed)
-    if bpd_images:
-        test = get_dataset(cfg.data.name, S=S, train=False, root=cfg.data.location)
-        test = torch.stack([xy[0] for xy in itertools.islice(test, bpd_images)])
-        b = nelbo_bpd(net, rate, test, seed=seed, max_t=cfg.training.max_t, initial_dist=cfg.sampler.initial_dist,
-                      progress=progress)
-        res |= {'bpd': b['bpd'], 'bpd_se': b['se'], 'bpd_images': b['n']}
-    return res
-
 def eval_parser() -> argparse.ArgumentParser:
     "The command line of `dvit_eval`."
     p = CLIParser(prog='dvit_eval',

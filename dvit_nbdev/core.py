@@ -16,8 +16,8 @@ from torchvision.utils import make_grid
 __all__ = ['MAX_SEED', 'TEMP_SUFFIX', 'get_device', 'seed_everything', 'data_root', 'cache_dir', 'pid_alive',
            'remove_stale_temps', 'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'UnsafePickleError',
            'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser', 'cli_errors', 'check_states', 'check_shape',
-           'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images',
-           'masks_to_black']
+           'non_finite', 'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid', 'show_images',
+           'save_images', 'masks_to_black']
 
 # %% ../nbs/00_core.ipynb #abb3b32c
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
@@ -335,6 +335,16 @@ def check_shape(x:torch.Tensor, # the tensor to check
         want = '(' + ', '.join('*' if e is None else str(e) for e in shape) + ')'
         raise ValueError(f"{name} has shape {tuple(x.shape)}; expected {want}")
     return x
+
+# %% ../nbs/00_core.ipynb #6312fe71
+def non_finite(tensors:dict, # name -> tensor (other values are skipped)
+              ) -> tuple|None:
+    "The first floating-point tensor with a NaN or infinite entry: (name, number of such entries, size, one of them)."
+    for k, v in tensors.items():
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all():
+            bad = v[~torch.isfinite(v)]
+            return k, bad.numel(), v.numel(), bad.flatten()[0].item()
+    return None
 
 # %% ../nbs/00_core.ipynb #1c097f11
 def sample_from_cdf(cdf:torch.Tensor, # cumulated nonnegative weights (..., S), nondecreasing along the last dimension

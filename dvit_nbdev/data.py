@@ -93,7 +93,7 @@ _MNIST_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
                 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 _HOW = "set DVIT_DATA or pass root=... to a data root that holds it, or pass download=True to fetch it there"
 
-def _require(folder:Path, files, what:str):
+def _require_files(folder:Path, files, what:str):
     "Raise `FileNotFoundError` naming `folder`, the missing `files` and how to get them."
     missing = [f for f in files if not (folder/f).is_file()]
     if missing: raise FileNotFoundError(f"{what} not found: looked for {', '.join(missing)} in {folder}; {_HOW}")
@@ -118,7 +118,7 @@ def load_mnist(root:str|Path|None=None, # the data root (default: DVIT_DATA, els
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "MNIST read once into memory: grey levels (N, 1, 28, 28) uint8 and labels (N,) int64."
     root = data_root(root); raw, split = root/'MNIST'/'raw', 'train' if train else 't10k'
-    if not download: _require(raw, _MNIST_FILES, 'MNIST')
+    if not download: _require_files(raw, _MNIST_FILES, 'MNIST')
     for f, ndim in ((f'{split}-images-idx3-ubyte', 3), (f'{split}-labels-idx1-ubyte', 1)):
         if (raw/f).is_file(): _check_idx(raw/f, ndim)
     try: ds = tvd.MNIST(root, train=train, download=download)

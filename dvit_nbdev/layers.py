@@ -18,8 +18,7 @@ from .core import check_states, check_shape
 __all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
            'discretized_logistic_logits', 'pair', 'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d',
            'sincos_pos_embed_2d', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp',
-           'run_block', 'PixelHead', 'randomize_zero_init', 'params_without_grad', 'num_params', 'Backbone',
-           'register_backbone', 'attention_maps', 'show_attention']
+           'run_block', 'PixelHead', 'num_params', 'Backbone', 'register_backbone', 'attention_maps', 'show_attention']
 
 # %% ../nbs/05_layers.ipynb #95c39877
 def check_choice(value, # the value given
@@ -394,20 +393,6 @@ class PixelHead(nn.Module):
         return out if self.conv is None else self.conv(out)  # (B, K, H, W)
 
 # %% ../nbs/05_layers.ipynb #0038d3da
-@torch.no_grad()
-def randomize_zero_init(model:nn.Module, # a network
-                        std:float=0.02, # standard deviation of the noise
-                       ) -> nn.Module:
-    "Fill every all-zero parameter of `model` with N(0, std^2) noise (tests: every parameter then matters); return it."
-    for p in model.parameters():
-        if not p.any(): p.normal_(0, std)
-    return model
-
-def params_without_grad(model:nn.Module, # a network, after a backward pass
-                       ) -> list:
-    "Names of the trainable parameters whose gradient is None or all zero."
-    return [n for n, p in model.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.any())]
-
 def num_params(model:nn.Module, # a network
               ) -> int:
     "Number of trainable parameters."

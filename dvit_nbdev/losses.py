@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .core import check_shape
+from .core import check_shape, non_finite
 from .rates import Rate, Kernel, check_number
 from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
@@ -165,11 +165,10 @@ def check_finite(terms:dict, # name -> tensor
                  where:str='loss', # what is being checked, for the message
                 ):
     "Raise if any tensor in `terms` holds a NaN or an infinity, naming the term."
-    for k, v in terms.items():
-        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all():
-            bad = v[~torch.isfinite(v)]
-            raise FloatingPointError(f"{where}: term '{k}' is not finite "
-                                     f"({bad.numel()} of {v.numel()} values, e.g. {bad.flatten()[0].item()})")
+    bad = non_finite(terms)
+    if bad is not None:
+        k, nb, n, e = bad
+        raise FloatingPointError(f"{where}: term '{k}' is not finite ({nb} of {n} values, e.g. {e})")
 
 # %% ../nbs/03_losses.ipynb #332423a6
 def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)

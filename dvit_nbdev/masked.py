@@ -11,7 +11,8 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll
-from .sampling import NonFiniteError, check_sample_labels, check_int, check_datum_shape, is_number, require
+from .sampling import NonFiniteError, SamplerRecord, check_sample_labels, check_int, check_datum_shape
+from .sampling import is_number, require
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
@@ -144,17 +145,17 @@ def carry_over_sample(
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     reveal_p = _reveal_probs(rate.schedule, ts)
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
-    bad = torch.full((), -1, device=device)  # the first step with non-finite logits, recorded on the device
+    record = SamplerRecord(device, num_steps)  # the first step with non-finite logits, recorded on the device
     for k in tqdm(range(num_steps), disable=not progress, desc='carry-over'):
         # (n, D, S-1)
-        logits = denoise(denoiser, x, torch.full((n,), ts[k], device=device), y, (n, *shape), rate.S)[..., :-1]
+        t = torch.full((n,), ts[k], device=device)  # (n,)
+        logits = denoise(denoiser, x, t, y, (n, *shape), rate.S)[..., :-1]
         finite = torch.isfinite(torch.logsumexp(logits.float(), -1))  # (n, D)
-        bad = torch.where((bad < 0) & ~finite.all(), k + 1, bad)
+        record.at(k + 1, 'step'); record.watch(finite.all(-1), t, 1)  # 1: the logits
         reveal = (x == rate.mask) & (torch.rand(x.shape, generator=generator, device=device) < reveal_p[k])  # (n, D)
         idx = reveal.nonzero(as_tuple=True)
         probs = torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1)  # (J, S-1)
         x[idx] = sample_categorical(probs, generator=generator)
-    if int(bad) >= 0: raise NonFiniteError(f"the logits became NaN or infinite at step {int(bad)} of {num_steps} "
-                                           f"(t={ts[int(bad) - 1]:.4g}): the denoiser returned non-finite logits there")
+    record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=num_steps)) if return_info else x

@@ -11,18 +11,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from torchmetrics.image.fid import FrechetInceptionDistance
-from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images
+from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images, masks_to_black
 from .rates import Rate
 from .forward import flat_states, batch_times
 from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
 from .sampling import INITIAL_DISTS
-from .data import load_mnist, load_sklearn_digits, dataset_info
+from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
+from .config import apply_overrides
+from .train import load_checkpoint, sample_images
 
 # %% auto #0
 __all__ = ['CLASSIFIER_RECIPES', 'reference_probs', 'prior_kl', 'recon_nll', 'kl_rate', 'bound_times', 'nelbo_terms', 'nelbo_bpd',
            'check_unit_images', 'DigitClassifier', 'unit_images', 'real_data', 'random_shift', 'train_classifier',
            'predict', 'accuracy', 'get_classifier', 'ClassifierFeatures', 'Passthrough', 'fid_metric', 'feature_stats',
-           'Reference', 'get_reference', 'fid', 'classifier_score', 'nearest_distance', 'evaluate_samples']
+           'Reference', 'get_reference', 'fid', 'classifier_score', 'nearest_distance', 'evaluate_samples',
+           'evaluate_checkpoint']
 
 # %% ../nbs/11_metrics.ipynb #f3eec565
 def reference_probs(rate:Rate, # the forward process
@@ -550,3 +553,34 @@ def evaluate_samples(samples:torch.Tensor, # states (N, C, H, W) in [0, S), N >=
             'class_tv': 0.5 * (hist.double() / n - train_freq).abs().sum().item(),
             'nn_dist': nearest_distance(x[:k], ref.train)[0].mean().item(),
             'nn_dist_test': nearest_distance(ref.test[idx[:k]], ref.train)[0].mean().item()}
+
+# %% ../nbs/11_metrics.ipynb #7dfd84e2
+def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
+                        n:int=256, # samples for the sample metrics
+                        bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
+                        sampler:dict|None=None, # sampler overrides, e.g. {'sampler.num_steps': '200'}
+                        seed:int=0, # seed of the samples and of the bound
+                        device=None, # where to run the network (default: the best available)
+                        progress:bool=False, # progress bars
+                        trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code they name
+                        batch_size:int|None=256, # images per sampler call (None: all n at once)
+                       ) -> dict:
+    "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim."
+    net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
+    if cfg.data.name not in ('mnist', 'digits'):
+        raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
+    cfg, S = apply_overrides(cfg, sampler or {}), cfg.data.S
+    dev = next(net.parameters()).device
+    t0 = time.perf_counter()
+    g = torch.Generator(dev).manual_seed(seed)
+    x = sample_images(net, rate, cfg, n, batch_size, generator=g, device=dev, progress=progress)
+    res = dict(checkpoint=str(path), sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps,
+               sample_seconds=time.perf_counter() - t0)
+    res |= evaluate_samples(masks_to_black(x, S).cpu(), S, cfg.data.name, seed=seed)
+    if bpd_images:
+        test = get_dataset(cfg.data.name, S=S, train=False, root=cfg.data.location)
+        test = torch.stack([xy[0] for xy in itertools.islice(test, bpd_images)])
+        b = nelbo_bpd(net, rate, test, seed=seed, max_t=cfg.training.max_t, initial_dist=cfg.sampler.initial_dist,
+                      progress=progress)
+        res |= {'bpd': b['bpd'], 'bpd_se': b['se'], 'bpd_images': b['n']}
+    return res

@@ -18,7 +18,7 @@ from torch.utils.data.distributed import DistributedSampler
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, load_torch, remove_stale_temps,
-                             FolderLock, save_images, masks_to_black)
+                             FolderLock, save_images, masks_to_black, non_finite)
 from .losses import ct_elbo, nll_loss
 from .sampling import SAMPLERS
 from .data import get_dataset, get_dataloader
@@ -30,7 +30,7 @@ from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_
 __all__ = ['CHECKPOINT_KEYS', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model',
            'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
            'is_out_of_memory', 'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights',
-           'check_resume', 'ddp_grad_check']
+           'check_resume', 'load_checkpoint']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -159,6 +159,7 @@ def _gather(parts:list):
     if not isinstance(parts[0], tuple): return torch.cat([p.cpu() for p in parts])
     return (torch.cat([p[0].cpu() for p in parts]), torch.cat([p[1] for p in parts], 1)) + parts[0][2:]
 
+# %% ../nbs/10_train.ipynb #370c0166
 def sample_images(denoiser, # f(x, t, y=None) -> logits
                   rate, # the forward process
                   cfg:Config, # its sampler section, training.max_t and data.shape are used
@@ -211,6 +212,7 @@ def _set_rng_state(s:dict):
     random.setstate(p if isinstance(p, tuple) else (p['version'], tuple(p['words'].tolist()), p['gauss_next']))
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
+# %% ../nbs/10_train.ipynb #c7cfddc2
 def _dist_setup(cfg:Config) -> tuple[int, int]:
     "Rank and world size: (0, 1) unless distributed, when torchrun's environment starts a process group."
     if not cfg.distributed: return 0, 1
@@ -264,6 +266,7 @@ class Trainer:
         "Whether this is the process that writes files (rank 0)."
         return self.rank == 0
 
+# %% ../nbs/10_train.ipynb #befabecd
 def _held(lock:FolderLock|None, out:Path) -> FolderLock|None:
     "A lock handed to a trainer: it must be held, on the trainer's folder; the folder's stale temporaries go."
     if lock is None: return None
@@ -360,11 +363,10 @@ def check_finite_state(state:dict, # a state dict: name -> tensor
                        path, # the file it came from, for messages
                       ):
     "Raise naming the first floating-point tensor of `state` with a NaN or infinite entry."
-    for k, v in state.items():
-        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all():
-            n = (~torch.isfinite(v)).sum().item()
-            raise ValueError(f"checkpoint {path}: {name} tensor {k!r} has {n} non-finite value(s) (NaN or inf): "
-                             f"the file is corrupt or training diverged; use an earlier checkpoint")
+    bad = non_finite(state)
+    if bad is not None:
+        raise ValueError(f"checkpoint {path}: {name} tensor {bad[0]!r} has {bad[1]} non-finite value(s) (NaN or inf): "
+                         f"the file is corrupt or training diverged; use an earlier checkpoint")
 
 def read_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
                     trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
@@ -381,6 +383,7 @@ def read_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
     _check_progress(ck, path)
     return ck, cfg
 
+# %% ../nbs/10_train.ipynb #4c613c1b
 def _number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 _RNG_KEYS = dict(numpy=('kind', 'keys', 'pos', 'has_gauss', 'gauss'), python=('version', 'words', 'gauss_next'))
@@ -401,6 +404,7 @@ def _check_progress(ck:dict, path):
                                 f"'torch' (a uint8 tensor), 'numpy' ({', '.join(_RNG_KEYS['numpy'])}) and "
                                 f"'python' ({', '.join(_RNG_KEYS['python'])})")
 
+# %% ../nbs/10_train.ipynb #488eb672
 def load_weights(module:nn.Module, # the network (or EMA) to load into
                  state:dict, # its state dict from a checkpoint
                  path, # the checkpoint, for messages
@@ -456,6 +460,7 @@ def save(self:Trainer, path:str|Path|None=None, # the checkpoint file (default: 
     if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
     return path
 
+# %% ../nbs/10_train.ipynb #9d8562df
 @patch
 def _apply_optimizer_config(self:Trainer):
     "Make optimizer.lr and optimizer.weight_decay of the config take effect in a restored optimiser and its schedule."
@@ -546,42 +551,17 @@ def _out_of_time(self:Trainer, t0:float) -> bool:
     if self.world > 1: dist.broadcast(stop, 0)
     return bool(stop)
 
-# %% ../nbs/10_train.ipynb #4e893a34
-def _fixed_batch(cfg:Config, B:int, seed:int=0):
-    "B fixed clean images, their noisy versions at fixed times, and the times."
-    g = torch.Generator().manual_seed(seed)
-    x0 = torch.randint(0, cfg.data.S, (B, *cfg.data.shape), generator=g)
-    t = torch.rand(B, generator=g) * 0.9 + 0.05
-    xt = build_rate(cfg.rate, cfg.data.S).at(t).sample_rows(x0.view(B, -1), g).view_as(x0)
-    return x0, xt, t
-
-def _ce_grads(net, x0, xt, t) -> list:
-    "The gradients of the cross-entropy of net at (xt, t) against x0."
-    loss = F.cross_entropy(net(xt, t).flatten(0, -2), x0.flatten())
-    loss.backward()
-    return [p.grad.clone() for p in net.parameters()]
-
-def _ddp_worker(rank, world, port, cfg_dict, out_path):
-    "One DDP process: its share of the fixed batch; rank 0 saves the averaged gradients."
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
-    cfg = config_from_dict(cfg_dict)
-    torch.manual_seed(0); net = DDP(build_rate_and_model(cfg)[1])
-    x0, xt, t = _fixed_batch(cfg, 8)
-    share = slice(rank * 8 // world, (rank + 1) * 8 // world)
-    grads = _ce_grads(net, x0[share], xt[share], t[share])
-    if rank == 0: atomic_save(grads, out_path)
-    dist.destroy_process_group()
-
-def ddp_grad_check(cfg:Config, # a (small) config: the model to check
-                   world:int=2, # number of processes
-                  ) -> float:
-    "Largest |DDP-averaged gradient - single-process gradient| on the same global batch (gloo, CPU)."
-    import torch.multiprocessing as mp
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d)/'grads.pt'
-        mp.spawn(_ddp_worker, args=(world, port, config_to_dict(cfg), str(out)), nprocs=world)
-        ddp = load_torch(out, what='gradient file')
-    torch.manual_seed(0); single = _ce_grads(build_rate_and_model(cfg)[1], *_fixed_batch(cfg, 8))
-    return max((a - b).abs().max().item() for a, b in zip(ddp, single))
+# %% ../nbs/10_train.ipynb #f1629533
+def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
+                    device=None, # where to put the network (default: the best available)
+                    ema:bool=True, # the EMA weights (else the raw ones)
+                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
+                   ) -> tuple[nn.Module, object, Config]:
+    "The network (in eval mode), the rate and the config of a checkpoint."
+    ck, cfg = read_checkpoint(path, trust_pickle)
+    rate, net = build_rate_and_model(cfg)
+    if ema:
+        state = {k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')}
+        load_weights(net, state, path, 'EMA')
+    else: load_weights(net, ck['model'], path, 'model')
+    return net.to(get_device(device)).eval(), rate, cfg
