@@ -49,10 +49,24 @@ def field_help(f) -> str:
     c = f.metadata.get('choices')
     return f.metadata['help'] + (f": {', '.join(map(repr, field_choices(f)))}" if callable(c) else '')
 
-def at_least(low:int): return (lambda v: v >= low, f'an int >= {low}')  # rules for `valid`
-def above(low:float): return (lambda v: v > low, f'a number > {low:g}')
-def not_below(low:float): return (lambda v: v >= low, f'a number >= {low:g}')
-def probability(): return (lambda v: 0 <= v < 1, 'a probability in [0, 1)')
+def at_least(low:int, # the smallest value allowed
+            ) -> tuple:
+    "A `valid` rule for `cfg_field`: an int >= low."
+    return (lambda v: v >= low, f'an int >= {low}')
+
+def above(low:float, # the value must exceed it
+         ) -> tuple:
+    "A `valid` rule for `cfg_field`: a number > low."
+    return (lambda v: v > low, f'a number > {low:g}')
+
+def not_below(low:float, # the smallest value allowed
+             ) -> tuple:
+    "A `valid` rule for `cfg_field`: a number >= low."
+    return (lambda v: v >= low, f'a number >= {low:g}')
+
+def probability() -> tuple:
+    "A `valid` rule for `cfg_field`: a probability in [0, 1)."
+    return (lambda v: 0 <= v < 1, 'a probability in [0, 1)')
 
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # see `resolve_precision` in notebook 10
 

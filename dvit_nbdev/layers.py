@@ -16,9 +16,10 @@ from .core import check_states, check_shape
 
 # %% auto #0
 __all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
-           'discretized_logistic_logits', 'pair', 'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d',
-           'sincos_pos_embed_2d', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp',
-           'run_block', 'PixelHead', 'num_params', 'Backbone', 'register_backbone', 'attention_maps', 'show_attention']
+           'discretized_logistic_logits', 'discretized_logistic_log_prob', 'pair', 'DenoiserIO', 'patchify',
+           'unpatchify', 'PatchEmbed', 'sincos_1d', 'sincos_pos_embed_2d', 'timestep_embedding', 'TimestepEmbedder',
+           'LabelEmbedder', 'Attention', 'Mlp', 'run_block', 'PixelHead', 'num_params', 'Backbone', 'register_backbone',
+           'attention_maps', 'show_attention']
 
 # %% ../nbs/05_layers.ipynb #95c39877
 def check_choice(value, # the value given
@@ -85,11 +86,26 @@ def discretized_logistic_logits(mean:torch.Tensor, # logistic means in [-1, 1], 
     "Log-probabilities (..., S) of S equal bins over [-1, 1] under a logistic whose tails go to the edge bins."
     e = torch.linspace(-1, 1, S + 1, device=mean.device)  # bin edges e_0..e_S, (S+1,)
     inv_s = torch.exp(-log_scale.float())[..., None]  # (..., 1)
-    a = (e[1:] - mean.float()[..., None]) * inv_s  # upper edges, (..., S)
-    b = (e[:-1] - mean.float()[..., None]) * inv_s  # lower edges, (..., S)
-    k = torch.arange(S, device=mean.device)
-    inner = log_sigmoid_diff(a, b)
-    return torch.where(k == 0, F.logsigmoid(a), torch.where(k == S - 1, F.logsigmoid(-b), inner))  # (..., S)
+    z = (e - mean.float()[..., None]) * inv_s  # every edge once, (..., S+1): bin k lies between z_k and z_{k+1}
+    up, down = F.logsigmoid(z), F.logsigmoid(-z)  # log sigma(z_j), log sigma(-z_j)
+    # log(sigma(z_{k+1}) - sigma(z_k)) = log sigma(z_{k+1}) + log sigma(-z_k) + log(1 - exp(z_k - z_{k+1})); the last
+    # term is the same for every bin (equal widths 2/S), one number per pixel
+    width = torch.log(-torch.expm1(-(2 / S) * inv_s))  # (..., 1)
+    out = up[..., 1:] + down[..., :-1] + width  # (..., S)
+    out[..., 0], out[..., -1] = up[..., 1], down[..., S - 1]  # the edge bins take the tails
+    return out
+
+def discretized_logistic_log_prob(mean:torch.Tensor, # logistic means in [-1, 1], any shape (...)
+                                  log_scale:torch.Tensor, # log of the logistic scales, same shape
+                                  x0:torch.Tensor, # the bins whose log-probability is wanted, same shape, in [0, S)
+                                  S:int, # number of bins (states)
+                                 ) -> torch.Tensor:
+    "The log-probability (...) of bin `x0` alone under `discretized_logistic_logits`: two log-sigmoids per entry."
+    inv_s = torch.exp(-log_scale.float())
+    lo = (x0 * (2 / S) - 1 - mean.float()) * inv_s  # the lower edge of bin x0
+    hi = lo + (2 / S) * inv_s  # its upper edge
+    inner = F.logsigmoid(hi) + F.logsigmoid(-lo) + torch.log(-torch.expm1(-(2 / S) * inv_s))
+    return torch.where(x0 == 0, F.logsigmoid(hi), torch.where(x0 == S - 1, F.logsigmoid(-lo), inner))
 
 # %% ../nbs/05_layers.ipynb #77db3b93
 def pair(v:int|tuple, # an int, or a pair of ints
@@ -178,6 +194,22 @@ def decode(self:DenoiserIO,
         mean = torch.tanh(mu if self.fix_logistic else scale_states(x, S) + mu)
         logits = discretized_logistic_logits(mean, log_s, S)  # (B, C, H, W, S)
     return logits.reshape(B, C * H * W, S) if flat else logits
+
+
+@patch
+def log_prob(self:DenoiserIO,
+             out:torch.Tensor, # the backbone's per-pixel output (B, out_dim, H, W)
+             x:torch.Tensor, # the input states (B, C, H, W)
+             x0:torch.Tensor, # the states whose log-probability is wanted (B, C, H, W)
+            ) -> torch.Tensor:
+    "Float32 $\\log p_\\theta(x_0^d \\mid x_t)$ (B, D) of given states (no (B, D, S) table for a logistic output)."
+    B, C, H, W, S = len(x), self.C, self.H, self.W, self.S
+    if self.model_output == 'logits':
+        logits = self.decode(out, x, flat=True)  # (B, D, S)
+        return -F.cross_entropy(logits.flatten(0, 1), x0.reshape(-1).long(), reduction='none').view(B, -1)
+    mu, log_s = out.float().reshape(B, C, 2, H, W).unbind(2)  # each (B, C, H, W)
+    mean = torch.tanh(mu if self.fix_logistic else scale_states(x, S) + mu)
+    return discretized_logistic_log_prob(mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
 
 # %% ../nbs/05_layers.ipynb #7a992c40
 def patchify(x:torch.Tensor, # images (B, c, H, W)

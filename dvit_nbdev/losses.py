@@ -4,6 +4,7 @@
 
 # %% ../nbs/03_losses.ipynb #01b678d8
 from __future__ import annotations
+import inspect
 import torch
 import torch.nn.functional as F
 from .core import check_shape, non_finite
@@ -14,7 +15,7 @@ from .layers import check_labels
 # %% auto #0
 __all__ = ['denoise', 'state_nll', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates',
            'reverse_rates', 'cond_reverse_rates', 'loss_states', 'loss_times', 'check_finite', 'ct_elbo_terms',
-           'ct_elbo', 'nll_terms', 'nll_loss']
+           'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -234,8 +235,23 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     x0f = loss_states(x0, rate.S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     x = rate.at(t).sample_rows(x0f, generator)
+    if denoiser_takes_x0(denoiser):  # the network computes log p(x0 | x) itself: no (B, D, S) logits are returned
+        kw = dict(x0=x0f.view(x0.shape)) | ({} if y is None else dict(y=y))
+        lp = denoiser(x.view(x0.shape), t, **kw)
+        check_shape(lp, tuple(x0f.shape), 'denoiser log-probabilities')
+        return -lp
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
     return state_nll(logits, x0f)
+
+def denoiser_takes_x0(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
+                     ) -> bool:
+    "Whether the network returns $\\log p_\\theta(x_0 \\mid x)$ (B, D) when called with `x0=` (DiT and U-ViT do)."
+    f = denoiser
+    while f is not None:
+        fwd = getattr(f, 'forward', None)
+        if fwd is not None and 'x0' in inspect.signature(fwd).parameters: return True
+        f = getattr(f, 'module', None) or getattr(f, '_orig_mod', None)  # the network inside a wrapper
+    return False
 
 def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process

@@ -16,7 +16,8 @@ from .core import sample_from_cdf
 __all__ = ['RATES', 'check_number', 'check_num_states', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule',
            'SqrtCosSchedule', 'LogLinearSchedule', 'as_times', 'Rate', 'ReversibleRate', 'uniform_base', 'UniformRate',
            'UniformVariantRate', 'birth_death_base', 'BirthDeathRate', 'gaussian_target_base', 'GaussianTargetRate',
-           'AbsorbingRate', 'Kernel', 'DenseKernel', 'UniformKernel', 'AbsorbingKernel', 'RateSpec', 'register_rate']
+           'AbsorbingRate', 'Kernel', 'DenseKernel', 'LazyKernel', 'UniformKernel', 'AbsorbingKernel', 'RateSpec',
+           'register_rate']
 
 # %% ../nbs/01_rates.ipynb #cb997025
 def check_number(value, # the value to check
@@ -442,6 +443,50 @@ def at(self:Rate, t, # times (B,)
     t = as_times(t)
     t_u, inv = torch.unique(t, return_inverse=True)
     return DenseKernel(self.transition(t_u).to(t.device), self.rate(t_u).to(t.device), inv)
+
+
+class LazyKernel(DenseKernel):
+    "The `DenseKernel` of a reversible rate, whose (U, S, S) matrices are built on first use only."
+    def __init__(self, rate:ReversibleRate, # the forward process
+                 t_u:torch.Tensor, # (U,) the distinct times
+                 inv:torch.Tensor, # (B,) index of each datum's time in t_u
+                ):
+        self.rate, self.t_u, self.inv, self.S, self._P, self._R = rate, t_u, inv, rate.S, None, None
+    @property
+    def P(self):
+        "$P_{t|0}$ of the distinct times: (U, S, S), built on first use."
+        if self._P is None: self._P = self.rate.transition(self.t_u).to(self.t_u.device)
+        return self._P
+    @property
+    def R(self):
+        "$R_t$ of the distinct times: (U, S, S), built on first use."
+        if self._R is None: self._R = self.rate.rate(self.t_u).to(self.t_u.device)
+        return self._R
+    def sample_rows(self, x, generator=None):
+        # Sampling x_t (the NLL loss needs nothing else) takes only the rows P(t, v, .) of the (time, state) pairs that
+        # occur, from the float64 eigendecomposition: no (U, S, S) product, no R_t. On the CPU, each datum's (D, S)
+        # cumulated rows stay in cache; the uniforms are those of `sample_from_cdf`, so the draws are the same.
+        if self._P is not None or x.device.type != 'cpu': return super().sample_rows(x, generator)
+        S, r = self.S, self.rate
+        uk, kinv = torch.unique(self.inv[:, None] * S + x, return_inverse=True)  # (K,) distinct pairs, (B, D)
+        tau = _schedule_at(r, self.t_u, 'B').cpu()[uk // S]  # (K,)
+        cdf = ((r._left[uk % S] * torch.exp(tau[:, None] * r._lam)) @ r._right).float().cumsum(-1)  # (K, S)
+        u = torch.rand(*x.shape, 1, generator=generator, dtype=cdf.dtype)  # (B, D, 1)
+        out = torch.empty_like(x)
+        for b in range(len(x)):
+            c = cdf[kinv[b]]  # (D, S)
+            total = c[:, -1:]
+            ub = torch.minimum(u[b] * total, torch.nextafter(total, torch.zeros_like(total)))  # strictly below total
+            out[b] = torch.searchsorted(c, ub, right=True)[:, 0]
+        return out
+
+@patch
+def at(self:ReversibleRate, t, # times (B,)
+      ) -> LazyKernel:
+    "The kernel of a reversible rate at times `t` (B,): dense matrices only when a question needs them."
+    t = as_times(t)
+    t_u, inv = torch.unique(t, return_inverse=True)
+    return LazyKernel(self, t_u, inv)
 
 # %% ../nbs/01_rates.ipynb #e9fa1ddf
 def _onehot_scaled(x, S, value, base):

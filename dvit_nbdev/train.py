@@ -127,10 +127,11 @@ class AutocastDenoiser(nn.Module):
     def forward(self, x, # states (B, *shape)
                 t, # times (B,)
                 y=None, # class labels (B,) or None
+                **kwargs, # passed on, e.g. x0 for log-probabilities
                ):
         "The wrapped denoiser's logits at (x, t, y), computed under autocast, as float32."
         with precision_context(self.precision, self.device_type):
-            out = self.module(x, t) if y is None else self.module(x, t, y)
+            out = self.module(x, t, **kwargs) if y is None else self.module(x, t, y, **kwargs)
         return out.float()
 
 # %% ../nbs/10_train.ipynb #553948fa

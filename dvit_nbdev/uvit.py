@@ -114,8 +114,9 @@ class UViT(nn.Module):
                 x:torch.Tensor, # states (B, C, H, W) or (B, D), integers in [0, S)
                 t:torch.Tensor, # times (B,) in [0, 1]
                 y:torch.Tensor|None=None, # labels (B,) or None (the null class of a conditional model)
+                x0:torch.Tensor|None=None, # states shaped as x: return their log-probabilities (B, D) instead
                ) -> torch.Tensor:
-        "Logits (B, C, H, W, S), or (B, D, S) for flat x; checks shapes, not values."
+        "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
         h, skips = self.tokens(x, t, y), []  # (B, E+N, dim)
         for blk in self.in_blocks:
@@ -125,6 +126,7 @@ class UViT(nn.Module):
         for blk in self.out_blocks:
             h = run_block(blk, h, skips.pop(), use_checkpoint=self.use_checkpoint)
         h = self.decoder(self.norm(h))[:, self.num_extra_tokens:]  # (B, N, token_dim): patch tokens only
+        if x0 is not None: return self.io.log_prob(self.head(h), x, x0.reshape(x.shape))  # (B, D)
         return self.io.decode(self.head(h), x, flat)  # (B, C, H, W, S)
 
 # %% ../nbs/07_uvit.ipynb #fa516657

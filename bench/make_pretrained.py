@@ -1,0 +1,54 @@
+"""Turn a dvit_train run into a shipped pretrained model: evaluate it, write its model card, export its EMA weights.
+
+    python bench/make_pretrained.py /work/runs/mnist4 mnist4 --description "..." \\
+        --command "dvit_train mnist_cpu --out runs/mnist4 --training.max_seconds none --training.n_iters 5000"
+
+The run's folder must hold checkpoint.pt and the log of its dvit_train command (train.log, or --log): the training
+seconds are read from its last line ("trained ... to step N in Xs"). FID (the package's metric, with its floor) is
+computed on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on the first --bpd_images MNIST test
+images; both, the commands and the hardware go into the card. Writes dvit_nbdev/pretrained/<name>.pt and .json.
+"""
+import argparse, json, os, platform, re, time
+from pathlib import Path
+import torch
+from dvit_nbdev.metrics import evaluate_checkpoint
+from dvit_nbdev.pretrained import export_pretrained
+
+def cpu_name() -> str:
+    "The processor's model name (Linux), else what platform says."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__)
+    ap.add_argument('run', help='the output folder of the dvit_train run')
+    ap.add_argument('name', help='the pretrained model name, e.g. mnist4')
+    ap.add_argument('--description', required=True, help='one line: what the model is')
+    ap.add_argument('--command', required=True, help='the dvit_train command that trained it')
+    ap.add_argument('--log', default=None, help="the run's log (default: RUN/train.log)")
+    ap.add_argument('--threads', type=int, default=1, help='torch threads the training used and the evaluation uses')
+    ap.add_argument('--n', type=int, default=1000, help='samples for the FID (default: 1000)')
+    ap.add_argument('--bpd_images', type=int, default=256, help='test images for bits/dim (default: 256)')
+    ap.add_argument('--seed', type=int, default=0, help='seed of the samples and the bound (default: 0)')
+    ap.add_argument('--dtype', default='float32', help="storage of the weights: 'float32' (default) or 'float16'")
+    ap.add_argument('--note', default='', help='anything else the card should say')
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    run = Path(a.run)
+    log = Path(a.log or run/'train.log').read_text()
+    m = re.search(r'trained \S+ on \S+ to step (\d+) in (\d+)s', log)
+    if m is None: raise SystemExit(f"no 'trained ... to step N in Xs' line in the log of {run}")
+    t0 = time.perf_counter()
+    res = evaluate_checkpoint(run/'checkpoint.pt', n=a.n, bpd_images=a.bpd_images, seed=a.seed, device='cpu')
+    card = dict(description=a.description, command=a.command, train_steps=int(m[1]), train_seconds=int(m[2]),
+                hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.threads} torch thread(s), no GPU",
+                torch=torch.__version__, fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
+                fid_samples=a.n, fid_seed=a.seed, bpd=res['bpd'], bpd_se=res['bpd_se'], bpd_images=res['bpd_images'],
+                sampler=f"{res['sampler']}, {res['num_steps']} steps", sampler_overrides={},
+                eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
+                             f"--seed {a.seed}", eval_seconds=round(time.perf_counter() - t0), note=a.note)
+    pt = export_pretrained(run/'checkpoint.pt', a.name, card, dtype=a.dtype)
+    print(json.dumps(json.loads(pt.with_suffix('.json').read_text()), indent=1))
+
+if __name__ == '__main__': main()
