@@ -2,6 +2,8 @@
 
     python bench/bench_sampling.py                  # S = 256, D = 784, n = 16 and 64, uvit_small (1.07M parameters)
     python bench/bench_sampling.py --rate uniform   # a rate with a closed form (no dense S x S product)
+    python bench/bench_sampling.py --states 4 16 256 --ns 16 --chains 100 --times 0.5
+                                                    # S = 4 / 16 / 256 side by side, the same network but its S-wide head
 
 For each n and each sampler, in its own subprocess (for its peak memory): the denoiser's forward pass (no gradients),
 and one step of each sampler (midpoint: two denoiser calls per step; PC: a corrector step after every predictor step)
@@ -24,7 +26,7 @@ def cpu_median_time(fn, warmup=1, repeats=3, sync=None):
         t0 = time.process_time(); fn(); times.append(time.process_time() - t0)
     return sorted(times)[len(times) // 2]
 
-def measure(kind, n, rate_name, device, chains, times, repeats, threads, clock):
+def measure(kind, n, rate_name, device, chains, times, repeats, threads, clock, S=256):
     import torch
     from dvit_nbdev.core import get_device, seed_everything
     from dvit_nbdev.rates import GaussianTargetRate, UniformRate
@@ -35,7 +37,6 @@ def measure(kind, n, rate_name, device, chains, times, repeats, threads, clock):
     reset, base, peak = memory_probe(device)
     timer = cpu_median_time if clock == 'cpu' else median_time
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == 'cuda' else (lambda: None)
-    S = 256
     rate = GaussianTargetRate(S) if rate_name == 'gaussian_target' else UniformRate(S, 0.01)
     net = uvit_small(num_states=S).to(device).eval()
     reset(); b = base()
@@ -66,29 +67,32 @@ def main():
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
                     help="'cpu': CPU time of the process (CPU device only)")
-    ap.add_argument('--worker', nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument('--states', nargs='+', type=int, default=[256], help='numbers of states S (default: 256)')
+    ap.add_argument('--worker', nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.clock == 'cpu' and a.device != 'cpu': ap.error("--clock cpu times the CPU device only")
     if min(a.times) - 1 / min(a.chains) <= 0:
         ap.error('every step must end after t = 0: raise --times or the chain lengths')
     if a.worker:
-        row = measure(a.worker[0], int(a.worker[1]), a.rate, a.device, a.chains, a.times, a.repeats, a.threads, a.clock)
+        row = measure(a.worker[0], int(a.worker[1]), a.rate, a.device, a.chains, a.times, a.repeats, a.threads, a.clock,
+                      int(a.worker[2]))
         print(json.dumps(row)); return
     cols = ''.join(f'{f"{N} steps":>11s}' for N in a.chains)
-    print(f"{'n':>3s} {'ms per step':12s}{cols} {'max/min':>8s} {'x forward':>9s} {'peak MB':>8s}   (rate: {a.rate}, "
-          f"S=256, D=784, uvit_small, steps at t = {a.times}, {a.clock} clock)")
-    for n in a.ns:
+    print(f"{'S':>4s} {'n':>3s} {'ms per step':12s}{cols} {'max/min':>8s} {'x forward':>9s} {'peak MB':>8s}   (rate: "
+          f"{a.rate}, D=784, uvit_small, steps at t = {a.times}, {a.clock} clock)")
+    for S, n in [(S, n) for S in a.states for n in a.ns]:
         extra = ['--rate', a.rate, '--device', a.device, '--chains', *a.chains, '--times', *a.times,
                  '--repeats', a.repeats, '--threads', a.threads, '--clock', a.clock]
-        rows = {k: run_worker(__file__, [k, n], extra) for k in SAMPLERS}
+        rows = {k: run_worker(__file__, [k, n, S], extra) for k in SAMPLERS}
         fwd = rows['forward']['ms']['forward'] if rows['forward'] else float('nan')
         if rows['forward']:
             pad = ' ' * (11 * (len(a.chains) - 1) + 9)
-            print(f"{n:3d} {'forward':12s}{fwd:11.1f}{pad} {1:9.2f} {rows['forward']['peak_MB']:8.0f}")
+            print(f"{S:4d} {n:3d} {'forward':12s}{fwd:11.1f}{pad} {1:9.2f} {rows['forward']['peak_MB']:8.0f}")
         for k, r in rows.items():
             if k == 'forward' or not r: continue
             ms = [r['ms'][str(N)] for N in a.chains]
             cells = ''.join(f'{v:11.1f}' for v in ms)
-            print(f"{n:3d} {k:12s}{cells} {max(ms) / min(ms):8.2f} {ms[-1] / fwd:9.2f} {r['peak_MB']:8.0f}", flush=True)
+            print(f"{S:4d} {n:3d} {k:12s}{cells} {max(ms) / min(ms):8.2f} {ms[-1] / fwd:9.2f} {r['peak_MB']:8.0f}",
+                  flush=True)
 
 if __name__ == '__main__': main()
