@@ -13,9 +13,9 @@ from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['denoise', 'state_nll', 'denoiser_classes', 'check_denoiser_labels', 'reverse_rates_at', 'check_finite_rates',
-           'reverse_rates', 'cond_reverse_rates', 'loss_states', 'loss_times', 'check_finite', 'ct_elbo_terms',
-           'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
+__all__ = ['denoise', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels', 'reverse_rates_at',
+           'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'loss_states', 'loss_times', 'check_finite',
+           'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -47,12 +47,18 @@ def state_nll(logits:torch.Tensor, # logits (B, D, S)
 def denoiser_classes(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
                     ) -> int|None:
     "The number of classes a denoiser conditions on (0: unconditional), or None when it does not say."
-    f = denoiser
-    while f is not None:
+    for f in unwrapped(denoiser):
         for o in (f, getattr(f, 'io', None)):  # `io`: the DenoiserIO of DiT and U-ViT (notebook 05)
             if getattr(o, 'num_classes', None) is not None: return o.num_classes
-        f = getattr(f, 'module', None) or getattr(f, '_orig_mod', None)  # the network inside a wrapper
     return None
+
+def unwrapped(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
+             ):
+    "The denoiser, then each network inside it that a wrapper holds (`module`, `_orig_mod`), outermost first."
+    f = denoiser
+    while f is not None:
+        yield f
+        f = getattr(f, 'module', None) or getattr(f, '_orig_mod', None)
 
 def check_denoiser_labels(denoiser, # a denoiser, or a wrapper of one
                           y:torch.Tensor|None, # class labels (B,) or None
@@ -246,12 +252,7 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
 def denoiser_takes_x0(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
                      ) -> bool:
     "Whether the network returns $\\log p_\\theta(x_0 \\mid x)$ (B, D) when called with `x0=` (DiT and U-ViT do)."
-    f = denoiser
-    while f is not None:
-        fwd = getattr(f, 'forward', None)
-        if fwd is not None and 'x0' in inspect.signature(fwd).parameters: return True
-        f = getattr(f, 'module', None) or getattr(f, '_orig_mod', None)  # the network inside a wrapper
-    return False
+    return any('x0' in inspect.signature(f.forward).parameters for f in unwrapped(denoiser) if hasattr(f, 'forward'))
 
 def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process

@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll
-from .sampling import NonFiniteError, SamplerRecord, check_sample_labels, check_int, check_datum_shape
+from .sampling import SamplerRecord, check_sample_labels, check_int, check_datum_shape
 from .sampling import is_number, require
 
 # %% auto #0

@@ -4,14 +4,14 @@
 
 # %% ../nbs/17_pretrained.ipynb #66ef18dc
 from __future__ import annotations
-import hashlib, json, platform
+import hashlib, json
 from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import get_device, load_torch, atomic_save, atomic_write_text
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
-from .train import read_checkpoint, load_weights
+from .train import read_checkpoint, load_weights, ema_weights
 
 # %% auto #0
 __all__ = ['pretrained_dir', 'export_pretrained', 'pretrained_names', 'model_card', 'load_pretrained']
@@ -37,7 +37,7 @@ def export_pretrained(checkpoint:str|Path, # a checkpoint written by dvit_train
     if dtype not in ('float32', 'float16'):
         raise ValueError(f"dtype={dtype!r} is invalid: expected 'float32' or 'float16'")
     ck, cfg = read_checkpoint(checkpoint)
-    ema = {k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')}
+    ema = ema_weights(ck['ema'])
     weights = {k: v.to(getattr(torch, dtype)) if v.is_floating_point() else v for k, v in ema.items()}
     folder = Path(folder) if folder is not None else pretrained_dir()
     pt = atomic_save(dict(weights=weights, config=config_to_dict(cfg)), folder/f'{name}.pt')

@@ -4,11 +4,10 @@
 
 # %% ../nbs/04_sampling.ipynb #753afe30
 from __future__ import annotations
-import itertools, math, numbers
+import math, numbers
 from dataclasses import dataclass
 from typing import Callable
 import torch
-from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Rate

@@ -4,12 +4,11 @@
 
 # %% ../nbs/10_train.ipynb #56f381b4
 from __future__ import annotations
-import contextlib, copy, os, random, socket, tempfile, time
+import contextlib, os, random, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.distributed as dist
 import matplotlib.pyplot as plt
 from torch.nn.parallel import DistributedDataParallel as DDP
@@ -30,7 +29,7 @@ from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_
 __all__ = ['CHECKPOINT_KEYS', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model',
            'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
            'is_out_of_memory', 'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights',
-           'check_resume', 'load_checkpoint']
+           'check_resume', 'ema_weights', 'load_checkpoint']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -553,6 +552,11 @@ def _out_of_time(self:Trainer, t0:float) -> bool:
     return bool(stop)
 
 # %% ../nbs/10_train.ipynb #f1629533
+def ema_weights(state:dict, # the state dict of an EMA (`AveragedModel`), as a checkpoint's 'ema' holds it
+               ) -> dict:
+    "The averaged network's own state dict: the EMA's `module.` entries without the prefix."
+    return {k.removeprefix('module.'): v for k, v in state.items() if k.startswith('module.')}
+
 def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
                     device=None, # where to put the network (default: the best available)
                     ema:bool=True, # the EMA weights (else the raw ones)
@@ -561,8 +565,6 @@ def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
     "The network (in eval mode), the rate and the config of a checkpoint."
     ck, cfg = read_checkpoint(path, trust_pickle)
     rate, net = build_rate_and_model(cfg)
-    if ema:
-        state = {k.removeprefix('module.'): v for k, v in ck['ema'].items() if k.startswith('module.')}
-        load_weights(net, state, path, 'EMA')
+    if ema: load_weights(net, ema_weights(ck['ema']), path, 'EMA')
     else: load_weights(net, ck['model'], path, 'model')
     return net.to(get_device(device)).eval(), rate, cfg
