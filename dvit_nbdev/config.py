@@ -16,11 +16,12 @@ from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS
 from .layers import BACKBONES
 from .dit import DIT_SIZES  # importing dit and uvit registers the two backbones
 from .uvit import UVIT_SIZES
+import dvit_nbdev.masked  # registers the carry-over sampler of masked diffusion
 from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least',
-           'above', 'not_below', 'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig',
+__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'NEEDS_RATE', 'PRESETS', 'cfg_field', 'field_choices', 'field_help',
+           'at_least', 'above', 'not_below', 'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig',
            'ModelConfig', 'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys',
            'field_default', 'fields_table', 'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs',
            'convert', 'check_config', 'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict',
@@ -74,8 +75,9 @@ PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # see `resolve_precision` in note
 @dataclass
 class LossConfig:
     "The training loss."
-    name: str = cfg_field('nll', "'nll' (cross-entropy of p(x0|x_t)) or 'ct_elbo' (the continuous-time ELBO)",
-                          choices=('nll', 'ct_elbo'))
+    name: str = cfg_field('nll', "'nll' (cross-entropy of p(x0|x_t)), 'ct_elbo' (the continuous-time ELBO) or "
+                          "'masked' (masked diffusion's weighted cross-entropy; rate 'absorbing')",
+                          choices=('nll', 'ct_elbo', 'masked'))
     eps_ratio: float = cfg_field(1e-9, 'added to the denominators of probability ratios', valid=above(0))
     nll_weight: float = cfg_field(0., "weight of the cross-entropy term added to 'ct_elbo'", valid=not_below(0))
     min_time: float = cfg_field(0.01, 'smallest training time t, in (0, training.max_t)')
@@ -430,6 +432,8 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
+NEEDS_RATE = {'masked': ('absorbing',), 'carry_over': ('absorbing',)}  # loss or sampler name -> the rates it works with
+
 def check_config(cfg:Config, # the config to check; it is not changed
                 ) -> Config:
     "Raise a `ValueError` naming the first invalid value of `cfg` (key, value, what is allowed); return `cfg`."
@@ -439,6 +443,10 @@ def check_config(cfg:Config, # the config to check; it is not changed
     S = _check_rate(cfg.rate, cfg.data.S)
     _check_model(cfg.model, cfg.data, S, cfg.rate.name)
     _check_sampler(cfg.sampler, cfg.training.max_t)
+    for key, name in (('loss.name', cfg.loss.name), ('sampler.name', cfg.sampler.name)):
+        needs = NEEDS_RATE.get(name)
+        _require(needs is None or cfg.rate.name in needs, key, name,
+                 f"a {key.split('.')[0]} for rate.name={cfg.rate.name!r} ({name!r} needs rate.name in {list(needs or ())})")
     return cfg
 
 def normalise_config(cfg:Config, # a config, possibly with the deprecated training.bf16 set

@@ -12,7 +12,7 @@ from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll
 from .sampling import SamplerRecord, check_sample_labels, check_int, check_datum_shape
-from .sampling import is_number, require
+from .sampling import is_number, require, register_sampler
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
@@ -159,3 +159,7 @@ def carry_over_sample(
     record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=num_steps)) if return_info else x
+
+# %% ../nbs/14_masked.ipynb #74ac0d0a
+register_sampler('carry_over', carry_over_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),
+                 trajectory=False, guidance=False);

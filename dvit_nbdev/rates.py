@@ -216,7 +216,9 @@ class ReversibleRate(Rate):
     def _expm(self, tau):
         dev = tau.device
         left, lam, right = self._left.to(dev), self._lam.to(dev), self._right.to(dev)
-        return (left * torch.exp(tau[:, None] * lam)[:, None, :]) @ right  # (B, S, S)
+        # The exact matrix is >= 0; round-off leaves entries down to about -1e-16 where it is ~0. Those would turn
+        # into negative reverse rates (03: p(x0|x) / (P + eps) reaches 1/eps = 1e9, times -1e-16), so they are set to 0.
+        return ((left * torch.exp(tau[:, None] * lam)[:, None, :]) @ right).clamp_min_(0)  # (B, S, S)
 
 # %% ../nbs/01_rates.ipynb #98fbaaf1
 def uniform_base(S:int, # number of states, >= 2

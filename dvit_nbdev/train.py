@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, load_torch, remove_stale_temps,
                              FolderLock, save_images, masks_to_black, non_finite)
 from .losses import ct_elbo, nll_loss
+from .masked import masked_diffusion_loss
 from .sampling import SAMPLERS
 from .data import get_dataset, get_dataloader
 from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_config, config_to_dict,
@@ -57,7 +58,11 @@ def build_loss(L:LossConfig, # the loss section
         "The CT-ELBO and its terms."
         return ct_elbo(net, rate, x0, y=y, nll_weight=L.nll_weight, one_forward_pass=L.one_forward_pass,
                        min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, return_terms=True)
-    return nll if L.name == 'nll' else elbo
+    def masked(net, rate, x0, y):
+        "Masked diffusion's loss (notebook 14): the ELBO-weighted cross-entropy on the masked dimensions."
+        loss = masked_diffusion_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
+        return loss, dict(masked=loss.detach())
+    return dict(nll=nll, ct_elbo=elbo, masked=masked)[L.name]
 
 # %% ../nbs/10_train.ipynb #e0a00002
 def ema_warmup_avg_fn(decay:float, # the largest decay beta, reached after many updates
