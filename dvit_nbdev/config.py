@@ -26,7 +26,7 @@ __all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'NEEDS_RATE', 'PRE
            'field_default', 'fields_table', 'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs',
            'convert', 'check_config', 'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict',
            'save_config', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config',
-           'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
+           'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
@@ -406,6 +406,9 @@ def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
              'a number > 0 (an MLP of >= 1 unit)')
     _require(M.model_output == 'logits' or S == D.S, 'model.model_output', M.model_output,
              f"'logits' with rate.name={rate_name!r}: its {S - D.S} extra state(s), such as a mask, are no grey levels")
+    _require(M.input_mode == 'embedding' or S == D.S, 'model.input_mode', M.input_mode,
+             f"'embedding' with rate.name={rate_name!r}: 'scaled' would put its extra state (the mask) at +1, next to "
+             f"the brightest grey level")
     _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape))
 
 MAX_PARAMETERS = 2**30  # 4 GiB of float32 weights; the largest preset network has 53M
@@ -602,6 +605,14 @@ def mnist_cpu_config() -> Config:
                  sampler=dict(name='pc_tau_leaping', num_steps=100, num_corrector_steps=1, is_ordinal=False,
                               sample_freq=0))
 
+def mnist256_cpu_config() -> Config:
+    ("MNIST at 256 grey levels on 2 CPU cores: `mnist_cpu`'s 0.7M-parameter DiT with the reference's Gaussian-target "
+     "process and tau-LDR's logistic output (2 numbers per pixel), 60 minutes.")
+    return _with(mnist_cpu_config(), data=dict(S=256), model=dict(model_output='logistic_pars'),
+                 rate=dict(name='gaussian_target', rate_const=1., t_func='log_sqr'),
+                 training=dict(max_seconds=3600.),
+                 sampler=dict(name='tau_leaping', num_steps=100, num_corrector_steps=0, is_ordinal=True))
+
 def _reference_mnist(model:dict, lr:float) -> Config:
     "The reference system's MNIST settings around a network."
     return _with(Config(), data=dict(name='mnist', S=256, image_size=28, shape=[1, 28, 28], batch_size=64),
@@ -637,5 +648,6 @@ def cifar10_config() -> Config:
                  saving=dict(checkpoint_freq=5000))
 
 PRESETS = dict(digits=digits_config, mnist_small=mnist_small_config, mnist_cpu=mnist_cpu_config,
+               mnist256_cpu=mnist256_cpu_config,
                mnist_uvit=mnist_uvit_config, mnist_dit=mnist_dit_config, cifar10=cifar10_config,
                mnist_gpu=mnist_gpu_config)
