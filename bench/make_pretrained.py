@@ -4,15 +4,16 @@
         --command "dvit_train mnist_cpu --out runs/mnist4 --training.max_seconds none --training.n_iters 5000"
 
 The run's folder must hold checkpoint.pt and the log of its dvit_train command (train.log, or --log): the training
-seconds are read from its last line ("trained ... to step N in Xs"). FID (the package's metric, with its floor) is
-computed on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on the first --bpd_images MNIST test
+seconds are read from its last line ("trained ... to step N in Xs"). The EMA weights are exported first (in --dtype),
+then measured as a user loads them (`dvit_nbdev.pretrained.evaluate_pretrained`): FID (the package's metric, with its
+floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on the first --bpd_images MNIST test
 images; both, the commands and the hardware go into the card. Writes dvit_nbdev/pretrained/<name>.pt and .json.
 """
 import argparse, json, os, platform, re, time
 from pathlib import Path
 import torch
-from dvit_nbdev.metrics import evaluate_checkpoint
-from dvit_nbdev.pretrained import export_pretrained
+from dvit_nbdev.pretrained import export_pretrained, evaluate_pretrained, model_card, pretrained_dir
+from dvit_nbdev.core import atomic_write_text
 
 def cpu_name() -> str:
     "The processor's model name (Linux), else what platform says."
@@ -39,16 +40,18 @@ def main():
     log = Path(a.log or run/'train.log').read_text()
     m = re.search(r'trained \S+ on \S+ to step (\d+) in (\d+)s', log)
     if m is None: raise SystemExit(f"no 'trained ... to step N in Xs' line in the log of {run}")
-    t0 = time.perf_counter()
-    res = evaluate_checkpoint(run/'checkpoint.pt', n=a.n, bpd_images=a.bpd_images, seed=a.seed, device='cpu')
     card = dict(description=a.description, command=a.command, train_steps=int(m[1]), train_seconds=int(m[2]),
                 hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.threads} torch thread(s), no GPU",
-                torch=torch.__version__, fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
-                fid_samples=a.n, fid_seed=a.seed, bpd=res['bpd'], bpd_se=res['bpd_se'], bpd_images=res['bpd_images'],
-                sampler=f"{res['sampler']}, {res['num_steps']} steps", sampler_overrides={},
-                eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
-                             f"--seed {a.seed}", eval_seconds=round(time.perf_counter() - t0), note=a.note)
+                torch=torch.__version__, sampler_overrides={}, note=a.note)
     pt = export_pretrained(run/'checkpoint.pt', a.name, card, dtype=a.dtype)
-    print(json.dumps(json.loads(pt.with_suffix('.json').read_text()), indent=1))
+    t0 = time.perf_counter()
+    res = evaluate_pretrained(a.name, n=a.n, seed=a.seed, bpd_images=a.bpd_images)
+    card = model_card(a.name) | dict(fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
+                fid_samples=a.n, fid_seed=a.seed, sample_seconds=round(res['sample_seconds']), bpd=res.get('bpd'),
+                bpd_se=res.get('bpd_se'), bpd_images=res.get('bpd_images'), sampler=res['sampler'],
+                eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
+                             f"--seed {a.seed} --dtype {a.dtype}", eval_seconds=round(time.perf_counter() - t0))
+    atomic_write_text(json.dumps(card, indent=1) + '\n', pt.with_suffix('.json'))
+    print(json.dumps(card, indent=1))
 
 if __name__ == '__main__': main()

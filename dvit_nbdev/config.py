@@ -108,7 +108,7 @@ class DataConfig:
     "The images and their quantisation."
     name: str = cfg_field('digits', 'the dataset', choices=lambda: DATASETS, frozen=True)
     train: bool = cfg_field(True, 'train on the training split (else the test split)')
-    download: bool = cfg_field(False, 'download missing files with torchvision')
+    download: bool = cfg_field(True, 'download missing MNIST or CIFAR-10 files into the data root, once')
     S: int = cfg_field(17, 'number of states per pixel (even quantisation of the grey levels)', frozen=True)
     batch_size: int = cfg_field(64, 'global batch size (split across processes in DDP)', valid=at_least(1))
     shuffle: bool = cfg_field(True, 'reshuffle every epoch')

@@ -4,7 +4,9 @@
 
 # %% ../nbs/08_data.ipynb #0b8539fc
 from __future__ import annotations
-import ctypes, functools, os, signal, sys
+import ctypes, functools, os, shutil, signal, sys, tempfile
+try: import fcntl
+except ImportError: fcntl = None  # Windows: no flock, downloads are not serialised between processes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -91,7 +93,8 @@ def random_rotation(degrees:float=10., # the largest rotation, either way, in de
 # %% ../nbs/08_data.ipynb #734b9cb1
 _MNIST_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
                 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
-_HOW = "set DVIT_DATA or pass root=... to a data root that holds it, or pass download=True to fetch it there"
+_HOW = ("set DVIT_DATA or pass root=... to a data root that holds it, or download it there with download=True "
+        "(dvit_train does that unless --data.download false)")
 
 def _require_files(folder:Path, files, what:str):
     "Raise `FileNotFoundError` naming `folder`, the missing `files` and how to get them."
@@ -112,21 +115,35 @@ def _check_idx(path:Path, ndim:int) -> tuple:
                      f"again, or point DVIT_DATA or root=... at an intact copy")
 
 # %% ../nbs/08_data.ipynb #9d75dbe1
+def _download_mnist(raw:Path):
+    ("Fetch the four MNIST files into `raw` once: torchvision downloads them (with a progress bar, MD5 sums checked) "
+     "into a temporary folder beside `raw`, then each is moved in; a second process waits, then finds them there.")
+    raw.mkdir(parents=True, exist_ok=True)
+    with open(raw/'.download.lock', 'w') as lock:
+        if fcntl is not None: fcntl.flock(lock, fcntl.LOCK_EX)  # blocks while another process downloads
+        if all((raw/f).is_file() for f in _MNIST_FILES): return  # that process did
+        tmp = Path(tempfile.mkdtemp(prefix='.download-', dir=raw.parent))
+        try:
+            tvd.MNIST(tmp, train=True, download=True)  # fetches and checks the four files into tmp/MNIST/raw
+            for f in _MNIST_FILES: os.replace(tmp/'MNIST'/'raw'/f, raw/f)  # atomic, on the same file system
+        finally: shutil.rmtree(tmp, ignore_errors=True)
+
 def load_mnist(root:str|Path|None=None, # the data root (default: DVIT_DATA, else the user cache), holding MNIST/raw/
                train:bool=True, # the 60,000 training images, else the 10,000 test images
-               download:bool=False, # fetch missing files with torchvision's downloader
+               download:bool=False, # fetch missing files once (torchvision's downloader, a progress bar)
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "MNIST read once into memory: grey levels (N, 1, 28, 28) uint8 and labels (N,) int64."
     root = data_root(root); raw, split = root/'MNIST'/'raw', 'train' if train else 't10k'
     if not download: _require_files(raw, _MNIST_FILES, 'MNIST')
+    elif not all((raw/f).is_file() for f in _MNIST_FILES):
+        try: _download_mnist(raw)
+        except (RuntimeError, OSError) as e:
+            raise RuntimeError(f"MNIST could not be downloaded into {raw} ({e}). Copy the original files "
+                               f"({', '.join(_MNIST_FILES)}) there, or point DVIT_DATA or root=... "
+                               f"at a data root that holds them") from e
     for f, ndim in ((f'{split}-images-idx3-ubyte', 3), (f'{split}-labels-idx1-ubyte', 1)):
         if (raw/f).is_file(): _check_idx(raw/f, ndim)
-    try: ds = tvd.MNIST(root, train=train, download=download)
-    except RuntimeError as e:
-        if not download: raise
-        raise RuntimeError(f"MNIST could not be downloaded into {raw} ({e}). Copy the original files "
-                           f"({', '.join(_MNIST_FILES)}) there, or point DVIT_DATA or root=... "
-                           f"at a data root that holds them") from e
+    ds = tvd.MNIST(root, train=train, download=False)
     return ds.data[:, None], ds.targets  # (N, 1, 28, 28), (N,)
 
 # %% ../nbs/08_data.ipynb #9e6ff1c8

@@ -11,10 +11,17 @@ import torch
 import torch.nn as nn
 from .core import get_device, load_torch, atomic_save, atomic_write_text
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
-from .train import read_checkpoint, load_weights, ema_weights
+from .train import read_checkpoint, load_weights, ema_weights, sample_images
+from .core import masks_to_black
+from .config import apply_overrides
+from .data import get_dataset
+from .masked import masked_diffusion_loss
+from .metrics import evaluate_samples, nelbo_bpd
+import math, time
 
 # %% auto #0
-__all__ = ['pretrained_dir', 'export_pretrained', 'pretrained_names', 'model_card', 'load_pretrained']
+__all__ = ['pretrained_dir', 'export_pretrained', 'pretrained_names', 'model_card', 'load_pretrained', 'heldout_bpd',
+           'evaluate_pretrained']
 
 # %% ../nbs/17_pretrained.ipynb #3d97c80e
 def pretrained_dir() -> Path:
@@ -81,3 +88,51 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
     rate, net = build_rate_and_model(cfg)
     load_weights(net, {k: v.float() if v.is_floating_point() else v for k, v in d['weights'].items()}, pt, 'pretrained')
     return net.to(get_device(device)).eval(), rate, cfg
+
+# %% ../nbs/17_pretrained.ipynb #9875d029
+def heldout_bpd(net:nn.Module, # the denoiser (eval mode)
+                      rate, # its forward process
+                      cfg:Config, # its config: the dataset, S, training.max_t, the loss
+                      n:int=256, # the first n test images
+                      seed:int=0, # seed of the bound's times and noise
+                      n_t:int=8, # times per image (stratified)
+                      batch_size:int=64, # images per call
+                     ) -> dict:
+    "Negative ELBO in bits/dim on the first n test images: 'bpd', its standard error 'se', 'images'."
+    test = get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location)
+    x = torch.stack([test[i][0] for i in range(n)]).to(next(net.parameters()).device)
+    if cfg.loss.name != 'masked':
+        b = nelbo_bpd(net, rate, x, n_t=n_t, batch_size=batch_size, seed=seed, max_t=cfg.training.max_t,
+                      initial_dist=cfg.sampler.initial_dist)
+        return dict(bpd=b['bpd'], se=b['se'], images=b['n'])
+    g, per = torch.Generator(x.device).manual_seed(seed), []
+    with torch.no_grad():
+        for xb in x.split(batch_size):  # t stratified over (0, max_t], n_t times per image
+            u = torch.rand(n_t, len(xb), generator=g, device=x.device)
+            ts = (torch.arange(n_t, device=x.device)[:, None] + 1 - u) / n_t * cfg.training.max_t
+            per.append(torch.stack([masked_diffusion_loss(net, rate, xb, t=t, per_datum=True, generator=g,
+                                                          max_t=cfg.training.max_t) for t in ts]).mean(0))
+    per = torch.cat(per) / (x[0].numel() * math.log(2))
+    return dict(bpd=per.mean().item(), se=per.std().item() / len(per) ** 0.5, images=len(per))
+
+def evaluate_pretrained(name:str, # a name of pretrained_names()
+                        n:int=1000, # samples for the FID
+                        seed:int=0, # seed of the samples, the floor's subsets and the bound
+                        bpd_images:int=256, # test images for bits/dim (0: skip it)
+                        folder:str|Path|None=None, # default: pretrained_dir()
+                        batch_size:int=256, # images per sampler call
+                        device='cpu', # where to run the network
+                        progress:bool=False, # progress bars
+                       ) -> dict:
+    "The FID (with its floor) of `n` samples from the card's sampler, the sampling seconds, and bits/dim."
+    net, rate, cfg = load_pretrained(name, device, folder)
+    cfg = apply_overrides(cfg, model_card(name, folder).get('sampler_overrides') or {})
+    t0 = time.perf_counter()
+    x = sample_images(net, rate, cfg, n, batch_size, generator=torch.Generator(device).manual_seed(seed),
+                      device=device, progress=progress)
+    res = dict(sample_seconds=time.perf_counter() - t0, sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps")
+    res |= evaluate_samples(masks_to_black(x, cfg.data.S).cpu(), cfg.data.S, cfg.data.name, seed=seed)
+    if bpd_images:
+        b = heldout_bpd(net, rate, cfg, bpd_images, seed)
+        res |= dict(bpd=b['bpd'], bpd_se=b['se'], bpd_images=b['images'])
+    return res
