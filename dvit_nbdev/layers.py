@@ -87,7 +87,8 @@ def discretized_logistic_logits(mean:torch.Tensor, # logistic means in [-1, 1], 
     e = torch.linspace(-1, 1, S + 1, device=mean.device)  # bin edges e_0..e_S, (S+1,)
     inv_s = torch.exp(-log_scale.float())[..., None]  # (..., 1)
     z = (e - mean.float()[..., None]) * inv_s  # every edge once, (..., S+1): bin k lies between z_k and z_{k+1}
-    up, down = F.logsigmoid(z), F.logsigmoid(-z)  # log sigma(z_j), log sigma(-z_j)
+    up = F.logsigmoid(z)  # log sigma(z_j)
+    down = up - z  # log sigma(-z_j) = log sigma(z_j) - z_j: one logarithm per edge, not two
     # log(sigma(z_{k+1}) - sigma(z_k)) = log sigma(z_{k+1}) + log sigma(-z_k) + log(1 - exp(z_k - z_{k+1})); the last
     # term is the same for every bin (equal widths 2/S), one number per pixel
     width = torch.log(-torch.expm1(-(2 / S) * inv_s))  # (..., 1)
