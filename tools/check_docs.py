@@ -10,11 +10,20 @@ Checks, each reported as `page: what (where)`:
 - an output an HTML page can only show as text: an image or animation repr such as `<IPython.core.display.Image object>`,
   or an output whose only picture is a GIF (neither nbconvert nor Quarto shows image/gif outputs);
 - absolute paths of the build machine in outputs (/tmp/..., /work/..., /home/..., /root/...);
-- a page that lost all its figures (every page except those in NO_FIGURES must show at least one).
+- a page that lost all its figures (every page except those in NO_FIGURES must show at least one);
+- an API entry documented twice on one page (the same `### name`);
+- a rendered signature showing `VAR_POSITIONAL`, `VAR_KEYWORD`, `NoneType=None` or `<factory>`;
+- a link to an anchor that no page has (`page.html#anchor` or `#anchor`: headings and API entries);
+- a "notebook NN" in the text that is not a link;
+- a visible code cell that uses a name which only a hidden cell (`#| hide`) or a private exported name defines, so
+  the reader cannot see where it comes from (read from the source notebook in nbs/).
+
+The last rules but the link rules (duplicated entries, signatures, hidden names) still find problems in today's pages
+(about 90, listed by `--strict`): until those are fixed they are reported only with `--strict`, which CI does not pass.
 
 Usage: `python tools/check_docs.py [--proc _proc] [--html DIR] [--katex DIR_WITH_node_modules]`.
 """
-import argparse, json, re, shutil, subprocess, sys
+import argparse, ast, builtins, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 NO_FIGURES = {'index.ipynb'}  # pages with no figure by design
@@ -45,12 +54,91 @@ def api_entries(nb):
             if md.lstrip().startswith('---') and '###' in md: yield md
 
 
-def check_api(md):
-    "Problems of one API entry."
-    name = (re.search(r'^###\s+(.+)$', md, re.M) or [None, '?'])[1].strip()
+BAD_SIG_RE = re.compile(r'VAR_POSITIONAL|VAR_KEYWORD|NoneType=None|<factory>')
+LINK_RE = re.compile(r'\]\(([\w.-]*\.html)?#([^)\s]+)\)')  # [text](page.html#anchor) or [text](#anchor)
+NB_RE = re.compile(r'(?<![\[\w/])notebooks? (\d\d)\b(?!\]\(|\.ipynb)')
+
+
+def entry_name(md): return (re.search(r'^###\s+(.+)$', md, re.M) or [None, '?'])[1].strip()
+
+
+def slug(text):
+    "The anchor a heading gets: lowercase, spaces to hyphens, only letters, digits, _ - . kept."
+    text = re.sub(r'`|\*|\$', '', text.strip().lower())
+    return re.sub(r'[^\w.\- ]', '', text).replace(' ', '-')
+
+
+def anchors(nb):
+    "Every anchor of a processed page: its headings and its API entries."
+    out = set()
+    for c in nb['cells']:
+        if c['cell_type'] == 'markdown':
+            out |= {slug(h) for h in re.findall(r'^#{1,6}\s+(.+?)\s*$', ''.join(c['source']), re.M)}
+    return out | {slug(entry_name(md)) for md in api_entries(nb)}
+
+
+def check_links(nb, page_anchors, page):
+    "Links to anchors that do not exist, and 'notebook NN' mentions that are no link."
+    cells = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown']
+    for t in cells + list(api_entries(nb)):
+        for target, anchor in LINK_RE.findall(t):
+            target = target or page
+            if target in page_anchors and anchor not in page_anchors[target]:
+                yield f'link to a missing anchor: {target}#{anchor}'
+    for t in cells:  # the text; code and API entries (docstrings, parameter comments) may name a notebook plainly
+        for m in NB_RE.finditer(CODE_RE.sub('', t)): yield f'"{m.group(0)}" is not a link'
+
+
+def _names(tree, ctx):
+    "Names a parsed cell defines (ctx='def') or reads (ctx='use')."
+    out = set()
+    for n in ast.walk(tree):
+        if ctx == 'def' and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): out.add(n.name)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store if ctx == 'def' else ast.Load): out.add(n.id)
+        elif ctx == 'def' and isinstance(n, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split('.')[0] for a in n.names}
+        elif ctx == 'def' and isinstance(n, ast.arg): out.add(n.arg)
+    return out
+
+
+def _imported(tree):
+    return {(a.asname or a.name).split('.')[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+            for a in n.names}
+
+
+def _parse(src):
+    src = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))
+    try: return ast.parse(src)
+    except SyntaxError: return None
+
+
+def check_hidden_names(source_nb):
+    "Visible code cells that read a name only hidden cells (or private exported names) define."
+    hidden, shown = set(), set(dir(builtins))
+    cells = []
+    for c in source_nb['cells']:
+        if c['cell_type'] != 'code': continue
+        src = ''.join(c['source']); tree = _parse(src)
+        if tree is None: continue
+        first = [l.strip().replace(' ', '') for l in src.splitlines() if l.strip().startswith('#|')]
+        defs = _names(tree, 'def')
+        if '#|hide' in first: hidden |= defs - _imported(tree)  # imports in a hidden cell are fine: the usual setup cell
+        elif any(d.startswith('#|export') for d in first):
+            hidden |= {n for n in defs if n.startswith('_')}; shown |= {n for n in defs if not n.startswith('_')}
+        else: shown |= defs; cells.append((src, tree))
+    for src, tree in cells:
+        for name in sorted(_names(tree, 'use') & (hidden - shown)):
+            yield f'visible cell reads {name!r}, defined only in a hidden cell: {src.strip().splitlines()[0][:60]}'
+
+
+def check_api(md, strict=False):
+    "Problems of one API entry (with `strict`, also signatures that show VAR_POSITIONAL and the like)."
+    name = entry_name(md)
     if 'Call self as a function' in md: yield f'{name}: documented as "Call self as a function"'
     for sig in SIG_RE.findall(md):
         if re.search(r'\[[^\]\n]*\]\([^)\n]*\)', sig): yield f'{name}: markdown link inside the signature block'
+        if strict:
+            for m in BAD_SIG_RE.findall(sig): yield f'{name}: the rendered signature shows {m}'
     rest = SIG_RE.sub('', md)
     for line in rest.splitlines():
         s = line.strip()
@@ -116,9 +204,13 @@ def render_html(path, out_dir):
     return html
 
 
-def check_page(path, katex_dir, html_dir):
+def check_page(path, katex_dir, html_dir, page_anchors=None, source=None, strict=False):
     nb = json.loads(path.read_text())
-    errs = [f'API entry {e}' for md in api_entries(nb) for e in check_api(md)]
+    errs = [f'API entry {e}' for md in api_entries(nb) for e in check_api(md, strict)]
+    names = [entry_name(md) for md in api_entries(nb)]
+    if strict: errs += [f'API entry {n} is documented {names.count(n)} times' for n in sorted(set(names)) if names.count(n) > 1]
+    errs += list(check_links(nb, page_anchors or {}, html_name(path)))
+    if strict and source is not None and source.exists(): errs += list(check_hidden_names(json.loads(source.read_text())))
     errs += list(check_outputs(nb))
     spans, stray = math_spans(nb)
     for i, msg in katex_errors(spans, katex_dir).items(): errs.append(f'maths KaTeX cannot render ({msg}): ${spans[int(i)][1][:60]}$')
@@ -130,20 +222,28 @@ def check_page(path, katex_dir, html_dir):
     return errs, n_img, len(spans)
 
 
+def html_name(path):
+    "The docs page of a notebook: 03_losses.ipynb -> losses.html, index.ipynb -> index.html."
+    return re.sub(r'^\d+_', '', Path(path).stem) + '.html'
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--proc', default='_proc', help='folder of processed notebooks (nbdev_proc_nbs)')
     p.add_argument('--html', default=None, help='also write the HTML pages here')
     p.add_argument('--katex', default='.ci/node', help='folder whose node_modules holds katex')
+    p.add_argument('--nbs', default='nbs', help='folder of the source notebooks (for the hidden-name rule)')
+    p.add_argument('--strict', action='store_true', help='also the rules whose problems are not all fixed yet')
     a = p.parse_args(argv)
     if not (Path(a.katex) / 'node_modules' / 'katex').is_dir() or not shutil.which('node'):
         sys.exit(f'check_docs: needs node and katex in {a.katex}/node_modules (npm install --prefix {a.katex} katex)')
     if a.html: Path(a.html).mkdir(parents=True, exist_ok=True)
     pages = sorted(Path(a.proc).glob('*.ipynb'))
     if not pages: sys.exit(f'check_docs: no pages in {a.proc}: run nbdev_proc_nbs first')
+    page_anchors = {html_name(p): anchors(json.loads(p.read_text())) for p in pages}
     bad = 0
     for path in pages:
-        errs, n_img, n_math = check_page(path, a.katex, a.html)
+        errs, n_img, n_math = check_page(path, a.katex, a.html, page_anchors, Path(a.nbs)/path.name, a.strict)
         print(f'{path.name}: {n_img} figures, {n_math} maths spans, {len(errs)} problems')
         for e in errs: print(f'  {path.name}: {e}')
         bad += len(errs)
