@@ -17,7 +17,7 @@ __all__ = ['MAX_SEED', 'TEMP_SUFFIX', 'get_device', 'seed_everything', 'data_roo
            'remove_stale_temps', 'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'UnsafePickleError',
            'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser', 'cli_errors', 'check_states', 'check_shape',
            'non_finite', 'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid', 'show_images',
-           'save_images', 'masks_to_black']
+           'save_images', 'masks_to_black', 'play_grids']
 
 # %% ../nbs/00_core.ipynb #abb3b32c
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
@@ -425,3 +425,28 @@ def masks_to_black(x:torch.Tensor, # states (B, C, H, W) in [0, S], where S is a
                   ) -> torch.Tensor:
     "States with every mask (a state >= S) drawn as black (state 0), for pictures and image metrics."
     return torch.where(x >= S, torch.zeros_like(x), x)
+
+# %% ../nbs/00_core.ipynb #59c7a436
+def play_grids(frames:list, # one batch of states (B, C, H, W) in [0, S) per frame
+               S:int, # number of states
+               labels:list|None=None, # one title per frame (default: 'frame k')
+               nrow:int|None=None, # images per row (default: a square grid)
+               size:float=4., # figure size in inches
+               interval:int=250, # milliseconds between frames when playing
+              ):
+    "An HTML animation (play, pause, a slider over the frames) of a sequence of image grids; plays without a kernel."
+    from matplotlib.animation import FuncAnimation
+    from IPython.display import HTML
+    if not frames: raise ValueError("frames is empty: expected at least one batch of states")
+    labels = list(labels) if labels is not None else [f'frame {k}' for k in range(len(frames))]
+    if len(labels) != len(frames): raise ValueError(f"{len(labels)} labels for {len(frames)} frames: give one per frame")
+    grids = [image_grid(f, S, nrow) for f in frames]  # (C, H', W') each, in [0, 1]
+    fig, ax = plt.subplots(figsize=(size, size))
+    show = lambda g: g.permute(1, 2, 0).numpy() if g.shape[0] == 3 else g[0].numpy()
+    im = ax.imshow(show(grids[0]), cmap='gray', vmin=0, vmax=1); ax.axis('off')
+    title = ax.set_title(labels[0])
+    def update(k): im.set_data(show(grids[k])); title.set_text(labels[k]); return im, title
+    anim = FuncAnimation(fig, update, frames=len(grids), interval=interval, blit=False)
+    html = anim.to_jshtml(default_mode='once')
+    plt.close(fig)
+    return HTML(html)
