@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import yaml
 from .core import atomic_write_text, MAX_SEED
+from typing import Callable
 from .rates import RATES
 from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS
 from .layers import BACKBONES
@@ -31,7 +32,7 @@ __all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'NEEDS_RATE', 'PRE
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
               help:str, # one line for --help and the tables below
-              choices=None, # the allowed values: a tuple, or a function that returns them (a registry's names)
+              choices:tuple|Callable|None=None, # the allowed values: a tuple, or a function that returns them (a registry's names)
               frozen:bool=False, # the value fixes what a trained network means: a resumed run cannot change it
               valid:tuple|None=None, # a rule on the value alone: (predicate, what is allowed), e.g. at_least(1)
              ):

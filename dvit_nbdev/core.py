@@ -164,6 +164,8 @@ def atomic_write_text(text:str, # the contents
 # %% ../nbs/00_core.ipynb #2963b377
 class UnsafePickleError(ValueError):
     "A file holds pickled Python objects, not only tensors and plain values: loading it could run code."
+    def __init__(self, message:str, # what went wrong and what to do about it
+                ): super().__init__(message)
 
 def _brief(e:BaseException) -> str:
     "The gist of an exception from `torch.load`: the unpickler's own complaint, else the first sentence."
@@ -237,6 +239,8 @@ except ImportError: fcntl = None  # Windows: no flock
 
 class FolderLockedError(RuntimeError):
     "Another process holds the lock of a folder."
+    def __init__(self, message:str, # what went wrong and what to do about it
+                ): super().__init__(message)
 
 class FolderLock:
     "An exclusive lock on a folder: `folder/.dvit.lock` holds the owner's PID and host, under an `flock` (POSIX)."
@@ -282,8 +286,8 @@ class FolderLock:
 class CLIParser(argparse.ArgumentParser):
     ("An `argparse.ArgumentParser` that reports a malformed command line in one line (exit status 2), "
      "without the usage text.")
-    def __init__(self, *args, # positional arguments of argparse.ArgumentParser
-                 **kwargs, # its keyword arguments, but allow_abbrev (always False)
+    def __init__(self, *args:tuple, # positional arguments of argparse.ArgumentParser
+                 **kwargs:dict, # its keyword arguments, but allow_abbrev (always False)
                 ):
         super().__init__(*args, allow_abbrev=False, **kwargs)  # `--model.dept` is a typo, not --model.depth
     def error(self, message, # what argparse found wrong
@@ -391,7 +395,7 @@ def show_images(x:torch.Tensor, # states (B, C, H, W) in [0, S)
                 S:int, # number of states
                 nrow:int|None=None, # images per row (default: a square grid)
                 title:str|None=None, # title above the grid
-                ax=None, # matplotlib axes to draw on (default: a new figure)
+                ax:plt.Axes|None=None, # matplotlib axes to draw on (default: a new figure)
                 size:float=4., # figure size in inches when a new figure is made
                ):
     "Draw a batch of states as a grid of images; return the axes."

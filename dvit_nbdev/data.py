@@ -61,7 +61,7 @@ class DiscreteImages(Dataset):
                  labels:torch.Tensor, # class labels (N,)
                  S:int, # number of states served, in [2, levels]
                  levels:int=256, # number of grey levels L in the images
-                 transform=None, # called on one uint8 image (C, H, W) before quantisation: augmentation
+                 transform:Callable|None=None, # called on one uint8 image (C, H, W) before quantisation: augmentation
                  name:str='images', # shown by repr
                 ):
         _check_images(images, labels, levels)
@@ -254,8 +254,8 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
                    num_workers:int=0, # worker processes; 0 reads in the main process
                    drop_last:bool=True, # drop the last, smaller batch so every batch has B images
                    seed:int|None=None, # seeds the order of the epochs (and the workers) for reproducible runs
-                   sampler=None, # e.g. a DistributedSampler for DDP: it sets the order and this process's share
-                   **kwargs, # passed on to DataLoader (pin_memory, prefetch_factor, ...)
+                   sampler:torch.utils.data.Sampler|None=None, # e.g. a DistributedSampler for DDP: it sets the order and this process's share
+                   **kwargs:dict, # passed on to DataLoader (pin_memory, prefetch_factor, ...)
                   ) -> DataLoader: # batches (x, y)
     ("A `DataLoader` of `(x, y)` batches, states x (B, C, H, W) and labels y (B,); "
      "other keyword arguments go to `DataLoader`.")

@@ -142,14 +142,14 @@ DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and n
 )
 register_backbone('dit', DiT, DIT_SIZES)  # model.name 'dit' in a config
 
-def dit_mnist(**kwargs) -> DiT:
+def dit_mnist(**kwargs:dict) -> DiT:
     "The reference's MNIST DiT (size 'mnist', 28x28, S=256); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=28, in_channels=1, num_states=256) | DIT_SIZES['mnist'] | kwargs)
 
-def dit_small(**kwargs) -> DiT:
+def dit_small(**kwargs:dict) -> DiT:
     "A CPU-sized MNIST DiT (size 'small', 28x28, S=256); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=28, in_channels=1, num_states=256) | DIT_SIZES['small'] | kwargs)
 
-def dit_tiny(**kwargs) -> DiT:
+def dit_tiny(**kwargs:dict) -> DiT:
     "A DiT for 8x8 digits and tests (size 'tiny', S=17); keyword arguments override any DiT argument."
     return DiT(**dict(img_size=8, in_channels=1, num_states=17) | DIT_SIZES['tiny'] | kwargs)

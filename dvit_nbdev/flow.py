@@ -165,7 +165,7 @@ def flow_sample(denoiser, # f(x, tau, y=None) -> logits (n, *shape, N), called w
                 generator:torch.Generator|None=None, # random generator on the samples' device
                 return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                 progress:bool=True, # show a progress bar
-                device=None, # device of the samples (default: the CPU)
+                device:str|torch.device|None=None, # device of the samples (default: the CPU)
                ):
     ("Simulate the learned flow from the source at t = 0 to `t_end`, then the final step: "
      "states of shape (n,) + shape (then info).")

@@ -394,7 +394,7 @@ class Mlp(nn.Module):
 
 # %% ../nbs/05_layers.ipynb #d7886f53
 def run_block(block:nn.Module, # the block to call
-              *args, # its inputs
+              *args:tuple, # its inputs
               use_checkpoint:bool=False, # recompute activations in the backward pass
              ):
     "Call `block` on `args`, through activation checkpointing when asked, in training mode and with gradients on."

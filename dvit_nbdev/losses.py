@@ -151,10 +151,10 @@ def loss_states(x0:torch.Tensor, # clean data (B, *shape) in [0, S), of any inte
     return flat_states(x0, S, name).long()  # the kernels index with it: int64 (a no-op when it is already)
 
 def loss_times(B:int, # batch size
-               t=None, # given times (B,) or None to sample
+               t:torch.Tensor|None=None, # given times (B,) or None to sample
                min_time:float=0.01, # smallest sampled time
                max_t:float=1., # largest time T
-               device=None, # device of the sampled times
+               device:str|torch.device|None=None, # device of the sampled times
                generator:torch.Generator|None=None, # random generator on that device
               ) -> torch.Tensor:
     "Times for a loss: `t` checked to lie in (0, max_t], or $U(\\text{min\\_time}, \\text{max\\_t})$ draws: (B,)."
@@ -182,7 +182,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                   rate:Rate, # the forward process
                   x0:torch.Tensor, # clean data (B, *shape) in [0, S)
                   *,
-                  t=None, # times (B,); None draws U(min_time, max_t)
+                  t:torch.Tensor|None=None, # times (B,); None draws U(min_time, max_t)
                   y:torch.Tensor|None=None, # class labels (B,) for a conditional denoiser
                   one_forward_pass:bool=True, # one denoiser call, at x~ (App. C.4), or two (unbiased)
                   min_time:float=0.01, # smallest sampled time
@@ -220,7 +220,7 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
             *,
             nll_weight:float=0., # weight of the cross-entropy term, >= 0
             return_terms:bool=False, # also return the dict of per-datum terms
-            **kwargs, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator: see `ct_elbo_terms`
+            **kwargs:dict, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator: see `ct_elbo_terms`
            ):
     "The CT-ELBO training loss, mean(reg) + mean(sig) + nll_weight times mean(nll): a scalar (and the terms)."
     check_number(nll_weight, 'nll_weight', ge=0, what='the weight of the cross-entropy term')
@@ -258,7 +258,7 @@ def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process
              x0:torch.Tensor, # clean data (B, *shape) in [0, S)
              *,
-             t=None, # times (B,); None draws U(min_time, max_t)
+             t:torch.Tensor|None=None, # times (B,); None draws U(min_time, max_t)
              y:torch.Tensor|None=None, # class labels (B,) for a conditional denoiser
              min_time:float=0.01, # smallest sampled time
              max_t:float=1., # largest time T

@@ -87,7 +87,7 @@ def masked_diffusion_loss(
     rate:AbsorbingRate, # the masking process: its schedule gives alpha_t, its last state S-1 is the mask
     x0:torch.Tensor, # clean data (B, *shape) in [0, S-1): never the mask
     *,
-    t=None, # times (B,) in (0, max_t]; None draws U(min_time, max_t)
+    t:torch.Tensor|None=None, # times (B,) in (0, max_t]; None draws U(min_time, max_t)
     y:torch.Tensor|None=None, # class labels (B,) for a conditional denoiser
     min_time:float=1e-3, # smallest sampled time (the bound's integral starts there)
     max_t:float=1., # largest time, T
@@ -131,7 +131,7 @@ def carry_over_sample(
     generator:torch.Generator|None=None, # random generator on the samples' device
     return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
     progress:bool=True, # show a progress bar
-    device=None, # device of the samples (default: the CPU)
+    device:str|torch.device|None=None, # device of the samples (default: the CPU)
 ):
     ("Masked-diffusion sampling: reveal masked dimensions step by step with draws from $p_\\theta$, never re-mask: "
      "states of shape (n,) + shape (then info).")

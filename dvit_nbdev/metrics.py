@@ -97,7 +97,7 @@ def bound_times(B:int, # number of images
                 min_t:float=1e-3, # lower end of the integral
                 max_t:float=1., # upper end, T
                 t_sampling:str='log', # 'log' (log-uniform, the default) or 'uniform'
-                device=None, # device of the times
+                device:str|torch.device|None=None, # device of the times
                 generator:torch.Generator|None=None, # random generator on device
                ) -> tuple[torch.Tensor, torch.Tensor]:
     "Stratified times (n_t, B) in [min_t, max_t], weights (n_t, B) with $\\mathbb{E}[\\sum_j w_j f(t_j)] = \\int f$."
@@ -171,9 +171,9 @@ def nelbo_bpd(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
               batch_size:int=64, # images per denoiser call when data is a tensor
               max_images:int|None=None, # stop after this many images
               seed:int=0, # seed of the times and forward draws
-              device=None, # default: the denoiser's device, else the data's
+              device:str|torch.device|None=None, # default: the denoiser's device, else the data's
               progress:bool=False, # show a progress bar over batches
-              **kwargs, # n_t, min_t, max_t, t_sampling, integrand, initial_dist, eps_ratio: see nelbo_terms
+              **kwargs:dict, # n_t, min_t, max_t, t_sampling, integrand, initial_dist, eps_ratio: see nelbo_terms
              ) -> dict:
     "Bound on $-\\log p_\\theta(x_0)$ in bits/dim over `data`: 'bpd', its standard error 'se', terms, 'per_image'."
     parts, gen, was_training = [], None, getattr(denoiser, 'training', False)
@@ -253,7 +253,7 @@ def unit_images(x:torch.Tensor, # states (N, C, H, W) in [0, S), any integer dty
 
 def real_data(name:str, # 'mnist' or 'digits'
               train:bool=True, # the training split, else the test split
-              root=None, # data root for MNIST (default: data_root())
+              root:str|Path|None=None, # data root for MNIST (default: data_root())
              ) -> tuple[torch.Tensor, torch.Tensor]:
     "A split as float images (N, 1, H, W) in [0, 1] and labels (N,)."
     g, y = load_mnist(root, train) if _check_name(name) == 'mnist' else load_sklearn_digits(train)
@@ -350,8 +350,8 @@ def get_classifier(name:str='mnist', # 'mnist' or 'digits'
                    *,
                    retrain:bool=False, # train even when cached weights exist
                    save:bool=True, # write newly trained weights to the cache
-                   root=None, # data root for MNIST (default: data_root())
-                   cache=None, # cache folder (default: cache_dir())
+                   root:str|Path|None=None, # data root for MNIST (default: data_root())
+                   cache:str|Path|None=None, # cache folder (default: cache_dir())
                    device='cpu', # where to train and keep the classifier
                   ) -> DigitClassifier:
     "The classifier of `name` in eval mode: cached weights, else trained by its recipe and cached; facts in `.info`."
@@ -424,7 +424,10 @@ def _train_stats(name, clf, train_images, cache):
 # %% ../nbs/11_metrics.ipynb #65f3b92f
 class Reference:
     "What the sample metrics of one dataset compare with: classifier, training images and statistics, test features."
-    def __init__(self, name:str, root=None, cache=None):
+    def __init__(self, name:str, # 'mnist' or 'digits'
+                 root:str|Path|None=None, # data root for MNIST (default: data_root())
+                 cache:str|Path|None=None, # cache folder (default: cache_dir())
+                ):
         self.name, info = _check_name(name), dataset_info(name)
         self.shape, self.S = info['shape'], info['S']
         self.classifier = get_classifier(name, root=root, cache=cache)
@@ -439,8 +442,8 @@ class Reference:
 def _reference(name, root, cache): return Reference(name, root, cache)
 
 def get_reference(name:str='mnist', # 'mnist' or 'digits'
-                  root=None, # data root for MNIST (default: data_root())
-                  cache=None, # cache folder (default: cache_dir())
+                  root:str|Path|None=None, # data root for MNIST (default: data_root())
+                  cache:str|Path|None=None, # cache folder (default: cache_dir())
                  ) -> Reference:
     "The `Reference` of a dataset, built once per process (per data root and cache folder)."
     return _reference(_check_name(name), str(data_root(root)), str(cache_dir(cache)))
@@ -482,8 +485,8 @@ def fid(samples:torch.Tensor, # states (N, C, H, W) in [0, S), N >= 2
         S:int, # number of states of the samples
         reference='mnist-train', # 'mnist-train', 'mnist-test', 'digits-train', 'digits-test', or real images
         *,
-        root=None, # data root for MNIST (default: data_root())
-        cache=None, # cache folder for the classifier and statistics (default: cache_dir())
+        root:str|Path|None=None, # data root for MNIST (default: data_root())
+        cache:str|Path|None=None, # cache folder for the classifier and statistics (default: cache_dir())
         batch_size:int=500, # images per classifier call
        ) -> float:
     "FID between `samples` and `reference` in the feature space of our digit classifier (lower is better)."
@@ -535,8 +538,8 @@ def evaluate_samples(samples:torch.Tensor, # states (N, C, H, W) in [0, S), N >=
                      nn_max:int=1000, # nearest-neighbour distances for at most this many samples (and test images)
                      floor_reps:int=10, # random test subsets the floor is averaged over
                      seed:int=0, # seed of the test subsets for the floors
-                     root=None, # data root for MNIST (default: data_root())
-                     cache=None, # cache folder (default: cache_dir())
+                     root:str|Path|None=None, # data root for MNIST (default: data_root())
+                     cache:str|Path|None=None, # cache folder (default: cache_dir())
                     ) -> dict:
     "FID with its floors, the IS analogue, class histogram and nearest-training-image distances of the samples."
     ref = get_reference(dataset, root, cache)
@@ -560,7 +563,7 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
                         bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
                         sampler:dict|None=None, # sampler overrides, e.g. {'sampler.num_steps': '200'}
                         seed:int=0, # seed of the samples and of the bound
-                        device=None, # where to run the network (default: the best available)
+                        device:str|torch.device|None=None, # where to run the network (default: the best available)
                         progress:bool=False, # progress bars
                         trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code they name
                         batch_size:int|None=256, # images per sampler call (None: all n at once)

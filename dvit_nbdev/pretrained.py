@@ -72,7 +72,7 @@ def model_card(name:str, # a name of pretrained_names()
         raise ValueError(f"model card {folder/f'{name}.json'} is not valid JSON ({e})") from None
 
 def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
-                    device=None, # where to put the network (default: the best available)
+                    device:str|torch.device|None=None, # where to put the network (default: the best available)
                     folder:str|Path|None=None, # default: pretrained_dir()
                    ) -> tuple[nn.Module, object, Config]:
     "The network (eval mode, float32), rate and config of a pretrained model, its file checked against its card."

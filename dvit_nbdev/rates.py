@@ -46,6 +46,7 @@ def check_num_states(S, # number of states
 # %% ../nbs/01_rates.ipynb #c475dc67
 class Schedule:
     "A rate multiplier $\\beta(t)$ and its integral $B(t) = \\int_0^t \\beta(s)\\,ds$, elementwise on tensors."
+    def __init__(self): pass  # abstract: the subclasses set their parameters
     def beta(self, t:torch.Tensor, # float times, any shape
             ) -> torch.Tensor:
         "The rate multiplier $\\beta(t) \\ge 0$ at times `t`, elementwise."
@@ -385,6 +386,7 @@ class AbsorbingRate(Rate):
 # %% ../nbs/01_rates.ipynb #5545ca8a
 class Kernel:
     "$P_{t|0}$ and $R_t$ at a batch of B times, asked about states x (B, D) (abstract: see the three kernels below)."
+    def __init__(self): pass  # abstract: the subclasses hold the matrices or their closed forms
     def rows(self, x:torch.Tensor, # states (B, D) in [0, S)
              ) -> torch.Tensor:
         "$P_{t|0}(x^d, \\cdot)$: (B, D, S)."

@@ -24,6 +24,8 @@ __all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLER
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
     "The denoiser's logits or the reverse rates became NaN or infinite while sampling."
+    def __init__(self, message:str, # what went wrong and what to do about it
+                ): super().__init__(message)
 
 CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
 
@@ -305,7 +307,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
                  return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                  progress:bool=True, # show a progress bar
-                 device=None, # device of the samples (default: the CPU, or x_init's device)
+                 device:str|torch.device|None=None, # device of the samples (default: the CPU, or x_init's device)
                 ):
     "Simulate the learned reverse chain from `max_t` to `min_t`: states `(n, *shape)` (then trajectory, info)."
     shape = check_datum_shape(shape)
@@ -336,7 +338,7 @@ def tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S
                 rate:Rate, # the forward process the denoiser was trained with
                 shape:tuple, # shape of one datum
                 n:int, # number of samples
-                **kwargs, # any other argument of sample_chain, but method
+                **kwargs:dict, # any other argument of sample_chain, but method
                ):
     "`sample_chain` with tau-leaping steps (Campbell et al. 2022, Alg. 1), PC with corrector steps; the rest as there."
     return sample_chain(denoiser, rate, shape, n, method='tau_leaping', **kwargs)
@@ -345,7 +347,7 @@ def midpoint_tau_leaping(denoiser, # f(x, t, y=None) -> logits of shape (n,) + s
                          rate:Rate, # the forward process the denoiser was trained with
                          shape:tuple, # shape of one datum
                          n:int, # number of samples
-                         **kwargs, # any other argument of sample_chain, but method
+                         **kwargs:dict, # any other argument of sample_chain, but method
                         ):
     "`sample_chain` with midpoint tau-leaping steps (two denoiser calls, second order in h); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='midpoint', **kwargs)
@@ -354,7 +356,7 @@ def euler_sampling(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape +
                    rate:Rate, # the forward process the denoiser was trained with
                    shape:tuple, # shape of one datum
                    n:int, # number of samples
-                   **kwargs, # any other argument of sample_chain, but method
+                   **kwargs:dict, # any other argument of sample_chain, but method
                   ):
     "`sample_chain` with Euler ('LBJF') steps (each dimension jumps at most once a step); other arguments as there."
     return sample_chain(denoiser, rate, shape, n, method='euler', **kwargs)
@@ -387,7 +389,7 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  generator:torch.Generator|None=None, # random generator
                  return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                  progress:bool=True, # show a progress bar
-                 device=None, # device of the samples
+                 device:str|torch.device|None=None, # device of the samples
                 ) -> torch.Tensor:
     "Simulate the reverse chain jump by jump (Gillespie with time-varying rates): states `(n, *shape)` (then info)."
     shape = check_datum_shape(shape)

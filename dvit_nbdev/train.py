@@ -18,6 +18,9 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, load_torch, remove_stale_temps,
                              FolderLock, save_images, masks_to_black, non_finite)
+from typing import Callable
+from torch.utils.data import Dataset
+from .rates import Rate
 from .losses import ct_elbo, nll_loss
 from .masked import masked_diffusion_loss
 from .sampling import SAMPLERS
@@ -130,8 +133,8 @@ class AutocastDenoiser(nn.Module):
         self.module, self.precision, self.device_type = denoiser, precision, device_type
     def forward(self, x, # states (B, *shape)
                 t, # times (B,)
-                y=None, # class labels (B,) or None
-                **kwargs, # passed on, e.g. x0 for log-probabilities
+                y:torch.Tensor|None=None, # class labels (B,) or None
+                **kwargs:dict, # passed on, e.g. x0 for log-probabilities
                ):
         "The wrapped denoiser's logits at (x, t, y), computed under autocast, as float32."
         with precision_context(self.precision, self.device_type):
@@ -170,7 +173,7 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
                   cfg:Config, # its sampler section, training.max_t and data.shape are used
                   n:int, # number of images
                   batch_size:int|None=None, # images per sampler call (None: all n at once), joined on the CPU
-                  **kwargs, # y, guidance_scale, generator, progress, return_trajectory, return_info, device
+                  **kwargs:dict, # y, guidance_scale, generator, progress, return_trajectory, return_info, device
                  ):
     "Sample n images (n, C, H, W) with the sampler and precision of `cfg.sampler`, the denoiser in eval mode."
     Sm, dev = cfg.sampler, torch.device(kwargs.get('device') or 'cpu')
@@ -244,9 +247,9 @@ class Trainer:
     def __init__(self, cfg:Config, # the run's settings (checked again here)
                  out_dir:str|Path, # output folder: checkpoint.pt, config.yaml, loss.png, samples/
                  model:nn.Module|None=None, # the denoiser (default: built from cfg.model)
-                 rate=None, # the forward process (default: built from cfg.rate)
-                 loss_fn=None, # f(net, rate, x0, y) -> (loss, terms) (default: built from cfg.loss)
-                 dataset=None, # (x0, y) pairs (default: the dataset of cfg.data)
+                 rate:Rate|None=None, # the forward process (default: built from cfg.rate)
+                 loss_fn:Callable|None=None, # f(net, rate, x0, y) -> (loss, terms) (default: built from cfg.loss)
+                 dataset:Dataset|None=None, # (x0, y) pairs (default: the dataset of cfg.data)
                  resume:bool=False, # continue from out_dir/checkpoint.pt when it exists
                  progress:bool=True, # progress bar
                  trust_pickle:bool=False, # resume from a checkpoint with pickled objects: runs code the file names
@@ -563,7 +566,7 @@ def ema_weights(state:dict, # the state dict of an EMA (`AveragedModel`), as a c
     return {k.removeprefix('module.'): v for k, v in state.items() if k.startswith('module.')}
 
 def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
-                    device=None, # where to put the network (default: the best available)
+                    device:str|torch.device|None=None, # where to put the network (default: the best available)
                     ema:bool=True, # the EMA weights (else the raw ones)
                     trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
                    ) -> tuple[nn.Module, object, Config]:

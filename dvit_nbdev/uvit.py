@@ -137,14 +137,14 @@ UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and 
 )
 register_backbone('uvit', UViT, UVIT_SIZES)  # model.name 'uvit' in a config
 
-def uvit_mnist(**kwargs) -> UViT:
+def uvit_mnist(**kwargs:dict) -> UViT:
     "The reference's MNIST U-ViT (size 'mnist', 28x28, S=256); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=28, in_channels=1, num_states=256) | UVIT_SIZES['mnist'] | kwargs)
 
-def uvit_small(**kwargs) -> UViT:
+def uvit_small(**kwargs:dict) -> UViT:
     "A CPU-sized MNIST U-ViT (size 'small', 28x28, S=256); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=28, in_channels=1, num_states=256) | UVIT_SIZES['small'] | kwargs)
 
-def uvit_tiny(**kwargs) -> UViT:
+def uvit_tiny(**kwargs:dict) -> UViT:
     "A U-ViT for 8x8 digits and tests (size 'tiny', S=17); keyword arguments override any UViT argument."
     return UViT(**dict(img_size=8, in_channels=1, num_states=17) | UVIT_SIZES['tiny'] | kwargs)
