@@ -18,8 +18,8 @@ Checks, each reported as `page: what (where)`:
 - a visible code cell that uses a name which only a hidden cell (`#| hide`) or a private exported name defines, so
   the reader cannot see where it comes from (read from the source notebook in nbs/).
 
-The last rule, and `<factory>` in a signature (the sections of `Config`), still find problems in today's pages (36,
-listed by `--strict`): until those are fixed they are reported only with `--strict`, which CI does not pass.
+The last rule, and `<factory>` in a signature (the sections of `Config`), still find problems in today's pages (listed
+by `--strict`): until those are fixed they are reported only with `--strict`, which CI does not pass.
 
 Usage: `python tools/check_docs.py [--proc _proc] [--html DIR] [--katex DIR_WITH_node_modules]`.
 """
