@@ -437,6 +437,7 @@ def play_grids(frames:list, # one batch of states (B, C, H, W) in [0, S) per fra
                nrow:int|None=None, # images per row (default: a square grid)
                size:float=4., # figure size in inches
                interval:int=250, # milliseconds between frames when playing
+               dpi:int=64, # resolution of the frames (each is embedded in the page as a PNG)
               ):
     "An HTML animation (play, pause, a slider over the frames) of a sequence of image grids; plays without a kernel."
     from matplotlib.animation import FuncAnimation
@@ -445,7 +446,7 @@ def play_grids(frames:list, # one batch of states (B, C, H, W) in [0, S) per fra
     labels = list(labels) if labels is not None else [f'frame {k}' for k in range(len(frames))]
     if len(labels) != len(frames): raise ValueError(f"{len(labels)} labels for {len(frames)} frames: give one per frame")
     grids = [image_grid(f, S, nrow) for f in frames]  # (C, H', W') each, in [0, 1]
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = plt.subplots(figsize=(size, size), dpi=dpi)
     show = lambda g: g.permute(1, 2, 0).numpy() if g.shape[0] == 3 else g[0].numpy()
     im = ax.imshow(show(grids[0]), cmap='gray', vmin=0, vmax=1); ax.axis('off')
     title = ax.set_title(labels[0])
