@@ -14,8 +14,8 @@ from .layers import check_labels
 
 # %% auto #0
 __all__ = ['denoise', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels', 'reverse_rates_at',
-           'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'loss_states', 'loss_times', 'check_finite',
-           'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
+           'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'sig_term', 'loss_states', 'loss_times',
+           'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -121,7 +121,12 @@ def cond_reverse_rates(x0:torch.Tensor, # clean states (B, D)
     rt = kernel.rate_cols(x) * rows0 / (rows0.gather(-1, x[..., None]) + eps_ratio)
     return rt.scatter(-1, x[..., None], 0.)
 
-def _sig_term(rr_t, x0, xt, kernel, eps_ratio):
+def sig_term(rr_t:torch.Tensor, # reverse rates (B, D, S) at x~
+             x0:torch.Tensor, # clean states (B, D)
+             xt:torch.Tensor, # x~ (B, D), one forward jump after x_t
+             kernel:Kernel, # rate.at(t)
+             eps_ratio:float, # added to the denominators P(x0, x^d)
+            ) -> torch.Tensor:
     "The Rao-Blackwellised second term at x~ (B,): rr_t (B, D, S) are the reverse rates at x~."
     v = cond_reverse_rates(x0, xt, kernel, eps_ratio)  # (B, D, S): weight of the pre-jump state x~^{d<-s}
     z = kernel.exit_rates()  # (B, S)
@@ -208,7 +213,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
         rr_x = reverse_rates_at(logits_x, x, k, eps_ratio)
     # A state that cannot be left (Z_t(x) = 0: the absorbing process's all-mask state) makes no jump: its sig is 0.
     can_jump = k.exit_rates().gather(1, x).sum(1) > 0  # (B,)
-    sig = torch.where(can_jump, _sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
+    sig = torch.where(can_jump, sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
     terms = dict(reg=rr_x.sum((1, 2)), sig=sig,
                  nll=state_nll(logits_x, x0f).mean(1), t=t)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)

@@ -16,10 +16,10 @@ from .losses import denoise, reverse_rates_at, denoiser_classes
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'NonFiniteError', 'SamplerRecord', 'is_int',
-           'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels', 'sample_chain',
-           'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'SamplerSpec', 'chain_kwargs',
-           'register_sampler']
+__all__ = ['CHECK_EVERY', 'FEW_JUMPS', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'NonFiniteError',
+           'SamplerRecord', 'leap', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape',
+           'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling',
+           'exact_sample', 'SamplerSpec', 'chain_kwargs', 'register_sampler']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -103,7 +103,7 @@ class _Reverse:
         return rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)
 
 # %% ../nbs/04_sampling.ipynb #f7b2749b
-_FEW_JUMPS = 16.  # expected jumps of a dimension up to which a leap draws them one by one (above: a count per state)
+FEW_JUMPS = 16.  # expected jumps of a dimension up to which a leap draws them one by one (above: a count per state)
 
 def _moves_one_by_one(x, rr, lam, generator):
     "Ordinal moves (n, D): N ~ Poisson(lam) jumps per dimension, each to s with probability proportional to rr."
@@ -124,14 +124,19 @@ def _moves_per_state(x, rr, h, generator):
     # sum_s counts_s (s - x); float32 sums of whole numbers are exact below 2^24: fewer than 65,000 jumps at S = 256
     return (counts @ s).long() - counts.sum(-1).long() * x
 
-def _leap(x, rr, h, ordinal, generator=None):
+def leap(x:torch.Tensor, # states (n, D)
+         rr:torch.Tensor, # the rates (n, D, S) out of x, frozen over the leap; 0 at s = x^d
+         h:float, # the length of the leap
+         ordinal:bool, # ordinal states: the jumps add up and the sum is clamped; categorical: one jump, or stay
+         generator:torch.Generator|None=None, # random generator on x's device
+        ) -> torch.Tensor:
     "One tau-leap of length h with frozen rates rr (n, D, S) from states x (n, D): O(n D S) at any h."
     lam = _finite(h * rr.sum(-1))  # (n, D): expected number of jumps (0 where the record saw a NaN)
     if not ordinal:  # a dimension that jumps once takes the drawn state; one that jumps more than once stays
         one = (torch.poisson(lam, generator=generator) == 1).nonzero(as_tuple=True)
         x = x.clone(); x[one] = sample_categorical(rr[one], generator=generator)
         return x
-    many = lam > _FEW_JUMPS
+    many = lam > FEW_JUMPS
     moves = _moves_one_by_one(x, rr, lam.masked_fill(many, 0.), generator)
     big = many.nonzero(as_tuple=True)
     if len(big[0]) == many.numel(): moves = _moves_per_state(x, rr, h, generator)  # all of them: no copy
@@ -148,16 +153,16 @@ def _corrector_rates(rev, x, t):
 
 def _correct(rev, x, t, h, num, ordinal, generator):
     "num corrector leaps of length h at time t (n,) from states x (n, D)."
-    for _ in range(num): x = _leap(x, _corrector_rates(rev, x, t), h, ordinal, generator)
+    for _ in range(num): x = leap(x, _corrector_rates(rev, x, t), h, ordinal, generator)
     return x
 
 # %% ../nbs/04_sampling.ipynb #9b5e2880
 def _tau_step(rev, x, t, h, ordinal, generator):
-    return _leap(x, rev.rates(x, t), h, ordinal, generator)
+    return leap(x, rev.rates(x, t), h, ordinal, generator)
 
 def _midpoint_step(rev, x, t, h, ordinal, generator):
-    x_mid = _leap(x, rev.rates(x, t), h / 2, ordinal, generator)
-    return _leap(x, rev.rates(x, t - h / 2, x_eval=x_mid), h, ordinal, generator)
+    x_mid = leap(x, rev.rates(x, t), h / 2, ordinal, generator)
+    return leap(x, rev.rates(x, t - h / 2, x_eval=x_mid), h, ordinal, generator)
 
 def _euler_step(rev, x, t, h, ordinal, generator):
     rr = rev.rates(x, t)
