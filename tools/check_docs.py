@@ -38,6 +38,12 @@ def _outputs(cell):
     for o in cell.get('outputs', []): yield o
 
 
+def _plain(o):
+    "The text a page shows for an output that has no richer representation."
+    p = o.get('data', {}).get('text/plain', o.get('text', ''))
+    return ''.join(p) if isinstance(p, list) else p
+
+
 def _text(o):
     "All text of one output: stream text and every text-like representation."
     d = o.get('data', {})
@@ -190,8 +196,8 @@ def check_outputs(nb):
     for i, c in enumerate(nb['cells']):
         for o in _outputs(c):
             d, t = o.get('data', {}), _text(o)
-            if TEXT_REPR_RE.search(t) and not any(k in d for k in ('image/png', 'image/jpeg', 'image/svg+xml')):
-                yield f'cell {i}: output shown as text: {TEXT_REPR_RE.search(t).group(0)}'
+            if TEXT_REPR_RE.search(_plain(o)) and not any(k in d for k in ('image/png', 'image/jpeg', 'image/svg+xml', 'text/html')):
+                yield f'cell {i}: output shown as text: {TEXT_REPR_RE.search(_plain(o)).group(0)}'
             if 'image/gif' in d and not any(k in d for k in ('image/png', 'image/jpeg', 'image/svg+xml')):
                 yield f'cell {i}: a GIF output, which the docs cannot show (add a PNG beside it)'
             for m in PATH_RE.finditer(t): yield f'cell {i}: absolute path of the build machine: {m.group(0)[:80]}'
