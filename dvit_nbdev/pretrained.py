@@ -17,6 +17,7 @@ from .config import apply_overrides
 from .data import get_dataset
 from .masked import masked_diffusion_loss
 from .metrics import evaluate_samples, nelbo_bpd
+from .rates import Rate
 import math, time
 
 # %% auto #0
@@ -91,13 +92,13 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
 
 # %% ../nbs/17_pretrained.ipynb #9875d029
 def heldout_bpd(net:nn.Module, # the denoiser (eval mode)
-                      rate, # its forward process
-                      cfg:Config, # its config: the dataset, S, training.max_t, the loss
-                      n:int=256, # the first n test images
-                      seed:int=0, # seed of the bound's times and noise
-                      n_t:int=8, # times per image (stratified)
-                      batch_size:int=64, # images per call
-                     ) -> dict:
+                rate:Rate, # its forward process
+                cfg:Config, # its config: the dataset, S, training.max_t, the loss
+                n:int=256, # the first n test images
+                seed:int=0, # seed of the bound's times and noise
+                n_t:int=8, # times per image (stratified)
+                batch_size:int=64, # images per call
+               ) -> dict:
     "Negative ELBO in bits/dim on the first n test images: 'bpd', its standard error 'se', 'images'."
     test = get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location)
     x = torch.stack([test[i][0] for i in range(n)]).to(next(net.parameters()).device)
@@ -121,7 +122,7 @@ def evaluate_pretrained(name:str, # a name of pretrained_names()
                         bpd_images:int=256, # test images for bits/dim (0: skip it)
                         folder:str|Path|None=None, # default: pretrained_dir()
                         batch_size:int=256, # images per sampler call
-                        device='cpu', # where to run the network
+                        device:str|torch.device='cpu', # where to run the network
                         progress:bool=False, # progress bars
                        ) -> dict:
     "The FID (with its floor) of `n` samples from the card's sampler, the sampling seconds, and bits/dim."
