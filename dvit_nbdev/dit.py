@@ -124,6 +124,7 @@ class DiT(nn.Module):
                 t:torch.Tensor, # times (B,) in [0, 1]
                 y:torch.Tensor|None=None, # labels (B,) or None (the null class of a conditional model)
                 x0:torch.Tensor|None=None, # states shaped as x: return their log-probabilities (B, D) instead
+                probs:bool=False, # probabilities instead of logits (what a sampler needs; see DenoiserIO.decode)
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
@@ -132,7 +133,7 @@ class DiT(nn.Module):
         for blk in self.blocks: h = run_block(blk, h, c, use_checkpoint=self.use_checkpoint)
         out = self.head(self.final(h, c))  # (B, out_dim, H, W)
         if x0 is not None: return self.io.log_prob(out, x, x0.reshape(x.shape))  # (B, D)
-        return self.io.decode(out, x, flat)  # (B, C, H, W, S)
+        return self.io.decode(out, x, flat, probs)  # (B, C, H, W, S)
 
 # %% ../nbs/06_dit.ipynb #83addf0a
 DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states

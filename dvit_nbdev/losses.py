@@ -24,9 +24,11 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
             y:torch.Tensor|None, # labels (B,) or None
             shape:tuple, # the data shape (B, *shape) to call the denoiser with
             S:int, # number of states the logits must cover
+            probs:bool=False, # ask for probabilities instead (`probs=True`: a DiT's or U-ViT's keyword)
            ) -> torch.Tensor:
     "Call `denoiser` on flattened states and check its logits; return them as (B, D, S)."
-    logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
+    if probs: logits = denoiser(x.view(shape), t, y, probs=True)
+    else: logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
     if not isinstance(logits, torch.Tensor):  # a type and a shape check: no host sync, so at every call
         raise TypeError(f"denoiser output must be a tensor of logits of shape {(*shape, S)} (B, *shape, S); "
                         f"got {type(logits).__name__}")

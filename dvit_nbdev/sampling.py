@@ -10,16 +10,18 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 from .core import sample_categorical
-from .rates import Rate
+import torch.nn.functional as F
+from .rates import Rate, DenseKernel
 from .forward import flat_states
-from .losses import denoise, reverse_rates_at, denoiser_classes
+from .losses import denoise, reverse_rates_at, denoiser_classes, unwrapped
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'FEW_JUMPS', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'NonFiniteError',
-           'SamplerRecord', 'leap', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape',
-           'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling',
-           'exact_sample', 'SamplerSpec', 'chain_kwargs', 'register_sampler']
+__all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'BAND_TOL',
+           'NonFiniteError', 'SamplerRecord', 'leap', 'is_int', 'is_number', 'require', 'check_int',
+           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
+           'euler_sampling', 'exact_sample', 'SamplerSpec', 'chain_kwargs', 'register_sampler', 'band_tails',
+           'band_halfwidth', 'BandTables', 'band_reverse_rates', 'band_leap', 'gives_probs']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -28,6 +30,7 @@ class NonFiniteError(ValueError):
                 ): super().__init__(message)
 
 CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
+BAND_MIN_S = 64  # fewer states: no band of rates (the end of this page), the dense product is cheap
 
 class SamplerRecord:
     "What a sampler run records: the denoiser calls, and on the device the first place and time of a non-finite value."
@@ -62,17 +65,18 @@ def _finite(v): return torch.nan_to_num(v, nan=0., posinf=0., neginf=0.)
 
 class _Reverse:
     "The learned reverse chain: reverse rates and logits at (x, t), with guidance and fixed dimensions."
-    def __init__(self, denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, record):
+    def __init__(self, denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, record, banded=False):
         self.f, self.rate, self.shape, self.y, self.gamma = denoiser, rate, shape, y, guidance_scale
-        self.fixed, self.eps, self.rec = fixed, eps_ratio, record
+        self.fixed, self.eps, self.rec, self.banded, self.tails = fixed, eps_ratio, record, banded, None
         self.guided = y is not None and guidance_scale is not None and guidance_scale != 1
+        self.direct = None  # whether the network gives probabilities itself (no logits, no softmax): on first use
     def at(self, step, phase):
         "This chain, its record told where the next evaluations happen."
         self.rec.at(step, phase); return self
     def sub(self, rows):
         "The chain restricted to some of its chains (their labels and fixed dimensions), with the same record."
         return _Reverse(self.f, self.rate, self.shape, None if self.y is None else self.y[rows], self.gamma,
-                        None if self.fixed is None else self.fixed[rows], self.eps, self.rec)
+                        None if self.fixed is None else self.fixed[rows], self.eps, self.rec, self.banded)
     def _call(self, x, t, y):
         self.rec.nfe += 1
         return denoise(self.f, x, t, y, (x.shape[0], *self.shape), self.rate.S)
@@ -90,17 +94,43 @@ class _Reverse:
         rr = reverse_rates_at(self._call(x_eval, t, y), x, kernel, self.eps)  # (n, D, S)
         self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)  # rates are >= 0: the sum is finite when they all are
         return rr
+    def _guide(self, rr, ru):
+        "Guided rates rr^gamma ru^(1 - gamma) where both are positive, else 0."
+        pos = (rr > 0) & (ru > 0)
+        log_rr = self.gamma * torch.log(torch.where(pos, rr, 1.)) + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.))
+        return torch.where(pos, torch.exp(log_rr), 0.)
     def rates(self, x, t, kernel=None, x_eval=None):
         "Reverse rates (n, D, S) out of states x at times t, the denoiser called at x_eval (default x); 0 where fixed."
         kernel, x_eval = kernel or self.rate.at(t), x if x_eval is None else x_eval
         rr = self._rates(x_eval, t, self.y, x, kernel)
-        if self.guided:
-            ru = self._rates(x_eval, t, None, x, kernel)
-            pos = (rr > 0) & (ru > 0)
-            log_rr = self.gamma * torch.log(torch.where(pos, rr, 1.)) \
-                     + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.))
-            rr = torch.where(pos, torch.exp(log_rr), 0.)
+        if self.guided: rr = self._guide(rr, self._rates(x_eval, t, None, x, kernel))
         return rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)
+    def _probs(self, x, t, y):
+        "$p_\\theta(x_0 \\mid x)$ (n, D, S): the network's own probabilities where it computes them, else a softmax."
+        if self.direct is None: self.direct = gives_probs(self.f)
+        if not self.direct: return torch.softmax(self._call(x, t, y).float(), -1)
+        self.rec.nfe += 1
+        return denoise(self.f, x, t, y, (x.shape[0], *self.shape), self.rate.S, probs=True)
+    def _band_rates(self, x_eval, t, y, x, tables):
+        rr = band_reverse_rates(self._probs(x_eval, t, y), x, tables)  # (n, D, 2K+1)
+        self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)
+        return rr
+    def leap_rates(self, x, t, x_eval=None):
+        "Rates for a leap out of x at times t (n, one time): on a band (n, D, 2K+1) and K where it pays, else (n, D, S), None."
+        tables = self._tables(t) if self.banded else None
+        if tables is None: return self.rates(x, t, x_eval=x_eval), None
+        x_eval = x if x_eval is None else x_eval
+        rr = self._band_rates(x_eval, t, self.y, x, tables)
+        if self.guided: rr = self._guide(rr, self._band_rates(x_eval, t, None, x, tables))
+        return (rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)), tables.K
+    def _tables(self, t):
+        "The band tables at time t[0] (all of t is that time), or None where the band is wider than S / 2."
+        if self.rate.S < BAND_MIN_S: return None  # small S: the dense product is cheap
+        kernel = self.rate.at(t[:1])
+        if not isinstance(kernel, DenseKernel): return None  # closed-form kernels (uniform, absorbing) build no S x S
+        if self.tails is None: self.tails = band_tails(self.rate).to(t.device)
+        K = band_halfwidth(self.tails, self.rate.schedule.beta(t[:1].double()).item(), self.eps)
+        return BandTables(kernel.P[0], kernel.R[0], K, self.eps) if 2 * K + 1 <= self.rate.S // 2 else None
 
 # %% ../nbs/04_sampling.ipynb #f7b2749b
 FEW_JUMPS = 16.  # expected jumps of a dimension up to which a leap draws them one by one (above: a count per state)
@@ -124,6 +154,20 @@ def _moves_per_state(x, rr, h, generator):
     # sum_s counts_s (s - x); float32 sums of whole numbers are exact below 2^24: fewer than 65,000 jumps at S = 256
     return (counts @ s).long() - counts.sum(-1).long() * x
 
+def _leap(x, col, rr, h, ordinal, generator, S):
+    "A leap from x (n, D) with rates rr (n, D, W) whose column col (n, D) is the state x itself; states in [0, S)."
+    lam = _finite(h * rr.sum(-1))  # (n, D): expected number of jumps (0 where the record saw a NaN)
+    if not ordinal:  # a dimension that jumps once takes the drawn state; one that jumps more than once stays
+        one = (torch.poisson(lam, generator=generator) == 1).nonzero(as_tuple=True)
+        x = x.clone(); x[one] += sample_categorical(rr[one], generator=generator) - col[one]
+        return x
+    many = lam > FEW_JUMPS
+    moves = _moves_one_by_one(col, rr, lam.masked_fill(many, 0.), generator)
+    big = many.nonzero(as_tuple=True)
+    if len(big[0]) == many.numel(): moves = _moves_per_state(col, rr, h, generator)  # all of them: no copy
+    elif len(big[0]): moves[big] = _moves_per_state(col[big], rr[big], h, generator)
+    return (x + moves).clamp(0, S - 1)
+
 def leap(x:torch.Tensor, # states (n, D)
          rr:torch.Tensor, # the rates (n, D, S) out of x, frozen over the leap; 0 at s = x^d
          h:float, # the length of the leap
@@ -131,17 +175,7 @@ def leap(x:torch.Tensor, # states (n, D)
          generator:torch.Generator|None=None, # random generator on x's device
         ) -> torch.Tensor:
     "One tau-leap of length h with frozen rates rr (n, D, S) from states x (n, D): O(n D S) at any h."
-    lam = _finite(h * rr.sum(-1))  # (n, D): expected number of jumps (0 where the record saw a NaN)
-    if not ordinal:  # a dimension that jumps once takes the drawn state; one that jumps more than once stays
-        one = (torch.poisson(lam, generator=generator) == 1).nonzero(as_tuple=True)
-        x = x.clone(); x[one] = sample_categorical(rr[one], generator=generator)
-        return x
-    many = lam > FEW_JUMPS
-    moves = _moves_one_by_one(x, rr, lam.masked_fill(many, 0.), generator)
-    big = many.nonzero(as_tuple=True)
-    if len(big[0]) == many.numel(): moves = _moves_per_state(x, rr, h, generator)  # all of them: no copy
-    elif len(big[0]): moves[big] = _moves_per_state(x[big], rr[big], h, generator)
-    return (x + moves).clamp(0, rr.shape[-1] - 1)
+    return _leap(x, x, rr, h, ordinal, generator, rr.shape[-1])
 
 # %% ../nbs/04_sampling.ipynb #3d67e0c8
 def _corrector_rates(rev, x, t):
@@ -157,12 +191,17 @@ def _correct(rev, x, t, h, num, ordinal, generator):
     return x
 
 # %% ../nbs/04_sampling.ipynb #9b5e2880
+def _leap_from(rev, x, t, h, ordinal, generator, x_eval=None):
+    "A leap of length h out of x with the rates at t (on a band around x where the band pays: notebook's end)."
+    rr, K = rev.leap_rates(x, t, x_eval)
+    return leap(x, rr, h, ordinal, generator) if K is None else band_leap(x, rr, h, ordinal, rev.rate.S, generator)
+
 def _tau_step(rev, x, t, h, ordinal, generator):
-    return leap(x, rev.rates(x, t), h, ordinal, generator)
+    return _leap_from(rev, x, t, h, ordinal, generator)
 
 def _midpoint_step(rev, x, t, h, ordinal, generator):
-    x_mid = leap(x, rev.rates(x, t), h / 2, ordinal, generator)
-    return leap(x, rev.rates(x, t - h / 2, x_eval=x_mid), h, ordinal, generator)
+    x_mid = _leap_from(rev, x, t, h / 2, ordinal, generator)
+    return _leap_from(rev, x, t - h / 2, h, ordinal, generator, x_eval=x_mid)
 
 def _euler_step(rev, x, t, h, ordinal, generator):
     rr = rev.rates(x, t)
@@ -272,13 +311,16 @@ def check_sample_labels(denoiser, y, n, guidance_scale, device):
     return y
 
 def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
-             device, generator):
+             device, generator, banded=False):
     "A sampler run's starting states (n, D), its reverse chain (labels, guidance, fixed dimensions, record) and device."
     device = torch.device(device if device is not None else x_init.device if x_init is not None else 'cpu')
     x = _initial(rate, shape, n, initial_dist, x_init, device, generator)
     fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
     y = check_sample_labels(denoiser, y, n, guidance_scale, device)
-    return x, _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, SamplerRecord(device, steps)), device
+    if banded is None: banded = device.type == 'cpu'
+    require(isinstance(banded, bool), f"banded={banded!r}; expected None, True or False")
+    rev = _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, SamplerRecord(device, steps), banded)
+    return x, rev, device
 
 def _outputs(x, traj, info):
     "x, followed by the trajectory and the info dict when they were asked for."
@@ -308,6 +350,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: dimensions fixed to x_cond
                  x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
+                 banded:bool|None=None, # leaps on a band of rates around x^d where it pays (end of this page); None: on CPU
                  generator:torch.Generator|None=None, # random generator on the samples' device
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
                  return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
@@ -320,7 +363,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     _check_sampler_args(n, num_steps, 'num_steps', min_t, max_t, eps_ratio, initial_dist, x_init, final_step)
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
                               x_cond=x_cond, y=y, guidance_scale=guidance_scale, eps_ratio=eps_ratio, steps=num_steps,
-                              device=device, generator=generator)
+                              device=device, generator=generator, banded=banded)
     ts = torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     at = lambda t: torch.full((n,), t, device=device)  # (n,)
     traj = [x.to('cpu', torch.int16)] if return_trajectory else None
@@ -510,3 +553,72 @@ register_sampler('pc_tau_leaping', sample_chain,
 register_sampler('midpoint', step=_midpoint_step)
 register_sampler('euler', step=_euler_step)
 register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False);
+
+# %% ../nbs/04_sampling.ipynb #e8e73019
+BAND_TOL = 1e-6  # the reverse-rate mass a band may drop from any row
+
+def band_tails(rate:Rate, # a rate with a dense base matrix (a ReversibleRate)
+              ) -> torch.Tensor:
+    "tails[K] = $\\max_v \\sum_{|s - v| > K} R_b(s, v)$, base rate into a state from more than K away: (S,) float64."
+    S = rate.S
+    Rb = rate.base().to(torch.float64).clone().fill_diagonal_(0)
+    s = torch.arange(S)
+    dist = (s[:, None] - s[None]).abs()  # |s - v|
+    by_dist = torch.zeros(S + 1, S, dtype=torch.float64).index_put_((dist, s.expand(S, S)), Rb, accumulate=True)
+    return by_dist.flip(0).cumsum(0).flip(0)[1:].amax(1)  # row K: the rates from distances > K, worst v
+
+def band_halfwidth(tails:torch.Tensor, # band_tails(rate): (S,)
+                   beta:float, # beta(t) at the step's time
+                   eps_ratio:float, # the reverse rates' eps_ratio
+                   tol:float=BAND_TOL, # the rate mass the band may drop from any row
+                  ) -> int:
+    "The smallest K with beta tails[K] / eps_ratio <= tol: a band of 2K+1 states drops at most tol from any row."
+    return int((beta * tails / eps_ratio > tol).sum())  # tails fall with K: the K that fail are 0 .. K-1
+
+class BandTables:
+    "The tables of the reverse rates at one time on a band of 2K+1 states around each state v."
+    def __init__(self, P:torch.Tensor, # $P_{t|0}$ (S, S) at that time
+                 R:torch.Tensor, # $R_t$ (S, S) at that time
+                 K:int, # the band's half-width
+                 eps_ratio:float, # added to the denominators P(x0, v)
+                ):
+        S, W = P.shape[-1], 2 * K + 1
+        # G[v, x0, o] = P(x0, v + o - K) / (P(x0, v) + eps): 0 where v + o - K is not a state
+        self.G = (F.pad(P, (K, K)).unfold(1, W, 1) / (P + eps_ratio)[..., None]).permute(1, 0, 2).contiguous()
+        v = torch.arange(S, device=P.device)
+        self.Rv = F.pad(R.T, (K, K)).unfold(1, W, 1)[v, v].clone()  # Rv[v, o] = R_t(v + o - K, v), the rate into v
+        self.Rv[:, K] = 0  # no jump to the same state
+        self.K = K
+
+def band_reverse_rates(p0:torch.Tensor, # $p_\theta(x_0 \mid x)$ (n, D, S)
+                       x:torch.Tensor, # states (n, D)
+                       tables:BandTables, # at the time of p0
+                      ) -> torch.Tensor:
+    "Reverse rates (n, D, 2K+1) to the states x^d - K .. x^d + K: `reverse_rates_at`'s within BAND_TOL per row."
+    n, D, S = p0.shape
+    xf = x.reshape(-1)
+    order = torch.argsort(xf)  # dimensions grouped by their state v: one (n_v, S) x (S, 2K+1) product per v
+    counts = torch.bincount(xf, minlength=S).tolist()  # on the host: the band is for the CPU
+    p0 = p0.reshape(-1, S)
+    out = torch.empty(len(xf), tables.G.shape[-1], dtype=p0.dtype, device=p0.device)
+    start = 0
+    for v, c in enumerate(counts):  # each group's rows gathered on their own: small copies that stay in cache
+        if c: torch.mm(p0.index_select(0, order[start:start + c]), tables.G[v], out=out[start:start + c])
+        start += c
+    out.mul_(tables.Rv.index_select(0, xf[order]))
+    return torch.empty_like(out).index_copy_(0, order, out).view(n, D, -1)
+
+def band_leap(x:torch.Tensor, # states (n, D)
+              rr:torch.Tensor, # band rates (n, D, 2K+1) to the states x^d - K .. x^d + K, 0 outside [0, S)
+              h:float, # the length of the leap
+              ordinal:bool, # as in `leap`
+              S:int, # number of states
+              generator:torch.Generator|None=None, # random generator on x's device
+             ) -> torch.Tensor:
+    "`leap` with rates on a band: column K of rr is the current state."
+    return _leap(x, torch.full_like(x, (rr.shape[-1] - 1) // 2), rr, h, ordinal, generator, S)
+
+def gives_probs(denoiser, # a denoiser, or a wrapper of one
+               ) -> bool:
+    "Whether the denoiser computes $p_\\theta$ itself (`probs=True`): a DiT or U-ViT with a logistic output."
+    return any(getattr(getattr(f, 'io', None), 'model_output', None) == 'logistic_pars' for f in unwrapped(denoiser))

@@ -115,6 +115,7 @@ class UViT(nn.Module):
                 t:torch.Tensor, # times (B,) in [0, 1]
                 y:torch.Tensor|None=None, # labels (B,) or None (the null class of a conditional model)
                 x0:torch.Tensor|None=None, # states shaped as x: return their log-probabilities (B, D) instead
+                probs:bool=False, # probabilities instead of logits (what a sampler needs; see DenoiserIO.decode)
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
@@ -127,7 +128,7 @@ class UViT(nn.Module):
             h = run_block(blk, h, skips.pop(), use_checkpoint=self.use_checkpoint)
         h = self.decoder(self.norm(h))[:, self.num_extra_tokens:]  # (B, N, token_dim): patch tokens only
         if x0 is not None: return self.io.log_prob(self.head(h), x, x0.reshape(x.shape))  # (B, D)
-        return self.io.decode(self.head(h), x, flat)  # (B, C, H, W, S)
+        return self.io.decode(self.head(h), x, flat, probs)  # (B, C, H, W, S)
 
 # %% ../nbs/07_uvit.ipynb #fa516657
 UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states
