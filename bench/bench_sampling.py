@@ -6,17 +6,18 @@
                                                     # S = 4 / 16 / 256 side by side, the same network but its S-wide head
 
 For each n and each sampler, in its own subprocess (for its peak memory): the denoiser's forward pass (no gradients),
-and one step of each sampler (midpoint: two denoiser calls per step; PC: a corrector step after every predictor step)
-of size 1 / N for N in `--chains` (10, 100, 1000), taken at the times `--times` (1.0, 0.8, ..., 0.2: across the
-chain) and averaged. A leap's work used to grow with the number of jumps it makes, so short chains (big steps) cost
-more per step; the columns for 10-, 100- and 1000-step chains are measured in the same process, and `max/min` is
-their ratio (it should stay within 1.5). `x forward` is the 1000-step cost over the forward pass. On a machine shared
-with other work, `--clock cpu` times with the process's CPU time (with `--threads 1`) instead of the wall clock.
+and one step of each sampler (midpoint and trapezoidal: two denoiser calls per step; PC: a corrector step after every
+predictor step) of size 1 / N for N in `--chains` (10, 100, 1000), taken at the times `--times` (1.0, 0.8, ..., 0.2:
+across the chain) and averaged. A leap's work used to grow with the number of jumps it makes, so short chains (big
+steps) cost more per step; the columns for 10-, 100- and 1000-step chains are measured in the same process, and
+`max/min` is their ratio (it should stay within 1.5). `x forward` is the 1000-step cost over the forward pass. On a
+machine shared with other work, `--clock cpu` times with the process's CPU time (with `--threads 1`) instead of the
+wall clock.
 """
 import argparse, json, time
 from common import median_time, memory_probe, run_worker
 
-SAMPLERS = ['forward', 'tau_leaping', 'euler', 'midpoint', 'pc']
+SAMPLERS = ['forward', 'tau_leaping', 'euler', 'midpoint', 'trapezoidal', 'pc']
 
 def cpu_median_time(fn, warmup=1, repeats=3, sync=None):
     "Median CPU time of this process for `fn()` in seconds (all its threads), after `warmup` untimed calls."

@@ -13,7 +13,7 @@ import yaml
 from .core import atomic_write_text, MAX_SEED
 from typing import Callable
 from .rates import RATES
-from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS
+from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS, TIME_GRIDS
 from .layers import BACKBONES
 from .dit import DIT_SIZES  # importing dit and uvit registers the two backbones
 from .uvit import UVIT_SIZES
@@ -198,6 +198,8 @@ class SamplerConfig:
     corrector_entry_time: float = cfg_field(0.1, 'corrector steps only when t <= this')
     is_ordinal: bool = cfg_field(True, 'ordinal states: sum jumps and clamp (else reject multiple jumps)')
     final_step: str = cfg_field('argmax', "'argmax', 'sample' or 'none': the last denoising step", choices=FINAL_STEPS)
+    time_grid: str = cfg_field('uniform', "'uniform' steps, or 'log': equal ratios of times (short steps near min_t)",
+                               choices=TIME_GRIDS)
     precision: str = cfg_field('auto', "autocast of the denoiser: 'auto' (bf16 on GPUs with native bf16, else fp32), "
                                        "'fp32', 'bf16' or 'fp16' (CUDA only)", choices=PRECISIONS)
     sample_freq: int = cfg_field(500, 'steps between sample grids (0: only at the end)', valid=at_least(0))
@@ -432,6 +434,9 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     _require(0 < Sm.min_t < max_t, 'sampler.min_t', Sm.min_t, f'a time in (0, training.max_t={max_t})')
     _require(0 <= Sm.corrector_entry_time <= max_t, 'sampler.corrector_entry_time', Sm.corrector_entry_time,
              f'a time in [0, training.max_t={max_t}]')
+    if Sm.time_grid != 'uniform' and 'time_grid' not in SAMPLERS[Sm.name].from_section(Sm, max_t):
+        raise ValueError(f"sampler.time_grid={Sm.time_grid!r} is invalid for sampler.name={Sm.name!r}, which takes "
+                         f"no time grid: expected 'uniform'")
     check = SAMPLERS[Sm.name].check
     if check is not None: check(Sm, max_t)
 

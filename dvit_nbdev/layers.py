@@ -506,7 +506,8 @@ def show_attention(img:torch.Tensor, # one image (H, W)
     for ax, q in zip(axs[0], queries):
         a = attn[num_extra + q, num_extra:].float().cpu().reshape(1, 1, *grid)  # (1, 1, h, w)
         ax.imshow(img.cpu(), cmap='gray')
-        ax.imshow(F.interpolate(a, scale_factor=patch_size)[0, 0], cmap='magma', alpha=0.6)
+        im = ax.imshow(F.interpolate(a, scale_factor=patch_size)[0, 0], cmap='magma', alpha=0.6)
+        plt.colorbar(im, ax=ax, shrink=0.75, label='attention weight')
         ax.add_patch(plt.Rectangle((q % grid[1] * patch_size - .5, q // grid[1] * patch_size - .5), patch_size,
                                    patch_size, fill=False, color='cyan', lw=2))
         ax.set_title(f'query patch {q}'); ax.set_axis_off()

@@ -17,11 +17,12 @@ from .losses import denoise, reverse_rates_at, denoiser_classes, unwrapped
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS', 'SAMPLERS', 'BAND_TOL',
-           'NonFiniteError', 'SamplerRecord', 'leap', 'is_int', 'is_number', 'require', 'check_int',
-           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
-           'euler_sampling', 'exact_sample', 'SamplerSpec', 'chain_kwargs', 'register_sampler', 'band_tails',
-           'band_halfwidth', 'BandTables', 'band_reverse_rates', 'band_leap', 'gives_probs']
+__all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS',
+           'TIME_GRIDS', 'SAMPLERS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord', 'leap', 'band_leap', 'by_offset',
+           'chain_times', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels',
+           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'SamplerSpec',
+           'chain_kwargs', 'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates',
+           'gives_probs']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -177,6 +178,16 @@ def leap(x:torch.Tensor, # states (n, D)
     "One tau-leap of length h with frozen rates rr (n, D, S) from states x (n, D): O(n D S) at any h."
     return _leap(x, x, rr, h, ordinal, generator, rr.shape[-1])
 
+def band_leap(x:torch.Tensor, # states (n, D)
+              rr:torch.Tensor, # rates (n, D, 2K+1) of the moves -K..K, to x^d - K..x^d + K (0 outside [0, S))
+              h:float, # the length of the leap
+              ordinal:bool, # as in `leap`
+              S:int, # number of states
+              generator:torch.Generator|None=None, # random generator on x's device
+             ) -> torch.Tensor:
+    "`leap` with rates by displacement, rr (n, D, 2K+1): column K of rr is the current state (no move)."
+    return _leap(x, torch.full_like(x, (rr.shape[-1] - 1) // 2), rr, h, ordinal, generator, S)
+
 # %% ../nbs/04_sampling.ipynb #3d67e0c8
 def _corrector_rates(rev, x, t):
     "Corrector rates (n, D, S): reverse rates plus the forward rates out of x."
@@ -214,9 +225,49 @@ def _euler_step(rev, x, t, h, ordinal, generator):
 
 LEAP_STEPS = {'tau_leaping': _tau_step, 'midpoint': _midpoint_step, 'euler': _euler_step}
 
+# %% ../nbs/04_sampling.ipynb #72d90173
+THETA = 0.5  # where the theta-trapezoidal step evaluates its second rates: t - theta h
+
+def by_offset(rr:torch.Tensor, # leap rates: (n, D, S) out of x, or a band (n, D, 2K+1) when K is given
+              K:int|None, # None for (n, D, S) rates, else the band's half-width
+              x:torch.Tensor, # the states (n, D) the rates leave
+              S:int, # number of states
+             ) -> tuple:
+    "The rates by displacement s - x^d: (n, D, 2K'+1) with column K' = no move, and K' (S - 1 for (n, D, S) rates)."
+    if K is not None: return rr, K
+    col = torch.arange(S, device=x.device) - x[..., None] + (S - 1)  # (n, D, S): where s lands
+    return rr.new_zeros(*x.shape, 2 * S - 1).scatter_(-1, col, rr), S - 1
+
+def _widen(rr, K, K2): return F.pad(rr, (K2 - K, K2 - K)) if K2 > K else rr  # displacements -K2 .. K2
+
+def _trapezoidal_step(rev, x, t, h, ordinal, generator):
+    S, th = rev.rate.S, THETA
+    a1 = 1 / (2 * th * (1 - th)); a2 = ((1 - th) ** 2 + th ** 2) * a1
+    r0, K0 = by_offset(*rev.leap_rates(x, t), x, S)  # rates at (x, t) by displacement
+    y = band_leap(x, r0, th * h, True, S, generator)  # stage 1: a leap of theta h
+    r1, K1 = by_offset(*rev.leap_rates(y, t - th * h), y, S)  # rates at (y, t - theta h): the same displacements
+    K = max(K0, K1)
+    mu = (a1 * _widen(r1, K1, K) - a2 * _widen(r0, K0, K)).clamp_min_(0)  # (a1 mu_1 - a2 mu_0)_+
+    return band_leap(y, mu, (1 - th) * h, True, S, generator)  # stage 2: a leap of (1 - theta) h from y
+
+LEAP_STEPS['trapezoidal'] = _trapezoidal_step
+ORDINAL_STEPS = {'trapezoidal'}  # steps whose jumps must add up (is_ordinal=True)
+
 # %% ../nbs/04_sampling.ipynb #e79a619d
 INITIAL_DISTS = ('stationary', 'uniform')  # where the reverse chain starts
 FINAL_STEPS = ('argmax', 'sample', 'none')  # the last denoising step
+TIME_GRIDS = ('uniform', 'log')  # where a chain's steps are taken
+
+def chain_times(name:str, # 'uniform': equal steps; 'log': equal ratios t_{k+1} / t_k (short steps near min_t)
+              num_steps:int, # number of steps
+              max_t:float, # the first time
+              min_t:float, # the last time, in (0, max_t)
+             ) -> list:
+    "The num_steps + 1 times of a chain, from max_t down to min_t, as Python floats (no host sync per step)."
+    require(name in TIME_GRIDS, f"time_grid must be one of {TIME_GRIDS}, got {name!r}")
+    if name == 'uniform': return torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()
+    ts = torch.logspace(math.log10(max_t), math.log10(min_t), num_steps + 1, dtype=torch.float64)
+    return [max_t, *ts[1:-1].tolist(), min_t]  # the end points exactly
 
 def is_int(v) -> bool:
     "Whether v is an integer (NumPy integers too, bools not)."
@@ -256,6 +307,8 @@ def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_d
 def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
     require(method in LEAP_STEPS, f"method must be one of {list(LEAP_STEPS)}, got {method!r}")
     require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
+    require(is_ordinal or method not in ORDINAL_STEPS,
+            f"method={method!r} adds up jumps by displacement: it needs is_ordinal=True, got False")
     check_int('num_corrector_steps', num_corrector_steps, 0)
     require(is_number(multiplier) and multiplier > 0,
              f"corrector_step_size_multiplier must be a number > 0, got {multiplier!r}")
@@ -334,7 +387,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  shape:tuple, # shape of one datum, e.g. (1, 28, 28) or (D,)
                  n:int, # number of samples
                  *,
-                 method:str='tau_leaping', # 'tau_leaping', 'midpoint' or 'euler'
+                 method:str='tau_leaping', # 'tau_leaping', 'midpoint', 'euler' or 'trapezoidal' (two calls a step)
                  num_steps:int=1000, # number of predictor steps from max_t to min_t (an int >= 1)
                  min_t:float=0.01, # time of the last step, in (0, max_t)
                  max_t:float=1., # starting time T
@@ -350,6 +403,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: dimensions fixed to x_cond
                  x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
+                 time_grid:str='uniform', # 'uniform' steps, or 'log': equal ratios of times, short steps near min_t
                  banded:bool|None=None, # leaps on a band of rates around x^d where it pays (end of this page); None: on CPU
                  generator:torch.Generator|None=None, # random generator on the samples' device
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
@@ -364,7 +418,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     x, rev, device = _prepare(denoiser, rate, shape, n, initial_dist=initial_dist, x_init=x_init, mask=mask,
                               x_cond=x_cond, y=y, guidance_scale=guidance_scale, eps_ratio=eps_ratio, steps=num_steps,
                               device=device, generator=generator, banded=banded)
-    ts = torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
+    ts = chain_times(time_grid, num_steps, max_t, min_t)  # Python floats: no sync per step
     at = lambda t: torch.full((n,), t, device=device)  # (n,)
     traj = [x.to('cpu', torch.int16)] if return_trajectory else None
     for k in tqdm(range(num_steps), disable=not progress, desc=method):
@@ -507,7 +561,7 @@ def chain_kwargs(Sm, # a sampler section: min_t, initial_dist, eps_ratio, final_
                 ) -> dict:
     "The keyword arguments of `sample_chain` that a sampler section sets (all but `method`)."
     return dict(min_t=Sm.min_t, max_t=max_t, initial_dist=Sm.initial_dist, eps_ratio=Sm.eps_ratio,
-                final_step=Sm.final_step, num_steps=Sm.num_steps, is_ordinal=Sm.is_ordinal,
+                final_step=Sm.final_step, num_steps=Sm.num_steps, is_ordinal=Sm.is_ordinal, time_grid=Sm.time_grid,
                 num_corrector_steps=Sm.num_corrector_steps, corrector_entry_time=Sm.corrector_entry_time,
                 corrector_step_size_multiplier=Sm.corrector_step_size_multiplier)
 
@@ -552,6 +606,9 @@ register_sampler('pc_tau_leaping', sample_chain,
                  lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc)
 register_sampler('midpoint', step=_midpoint_step)
 register_sampler('euler', step=_euler_step)
+register_sampler('trapezoidal', step=_trapezoidal_step,
+                 check=lambda Sm, max_t=1.: require(Sm.is_ordinal, "sampler.is_ordinal=False is invalid for "
+                                                    "'trapezoidal': its jumps add up by displacement (expected true)"))
 register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False);
 
 # %% ../nbs/04_sampling.ipynb #e8e73019
@@ -607,16 +664,6 @@ def band_reverse_rates(p0:torch.Tensor, # $p_\theta(x_0 \mid x)$ (n, D, S)
         start += c
     out.mul_(tables.Rv.index_select(0, xf[order]))
     return torch.empty_like(out).index_copy_(0, order, out).view(n, D, -1)
-
-def band_leap(x:torch.Tensor, # states (n, D)
-              rr:torch.Tensor, # band rates (n, D, 2K+1) to the states x^d - K .. x^d + K, 0 outside [0, S)
-              h:float, # the length of the leap
-              ordinal:bool, # as in `leap`
-              S:int, # number of states
-              generator:torch.Generator|None=None, # random generator on x's device
-             ) -> torch.Tensor:
-    "`leap` with rates on a band: column K of rr is the current state."
-    return _leap(x, torch.full_like(x, (rr.shape[-1] - 1) // 2), rr, h, ordinal, generator, S)
 
 def gives_probs(denoiser, # a denoiser, or a wrapper of one
                ) -> bool:

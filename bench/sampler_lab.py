@@ -1,0 +1,79 @@
+"""The sampler lab: FID against the number of network evaluations (NFE) for several samplers on a pretrained model.
+
+    python bench/sampler_lab.py mnist256 --nfe 8 16 32 64 --seeds 0 1 2 --n 256 --out bench/results/lab_mnist256.json
+    python bench/sampler_lab.py mnist16_gaussian --samplers tau_leaping:uniform tau_leaping:log euler:log
+
+Each sampler is `name:grid`: a registered sampler (tau_leaping, euler, midpoint, trapezoidal) and a time grid
+('uniform' steps, or 'log': equal ratios of times, short steps near min_t; notebook 04). Its step count is the NFE
+divided by the network calls per step (2 for midpoint and trapezoidal); the NFE written counts the calls of a chain,
+the final argmax step included (one more). For every sampler, NFE and seed: `--n` samples from the model card's other
+sampler settings, then the package's FID against MNIST's training set (notebook 11), with the floor of `--n` real test
+images. Rows are written after every point (atomically) so a long run can be read while it goes; `--resume` skips the
+points already in `--out`. The table printed at the end gives mean and standard deviation over the seeds.
+"""
+import argparse, json, os, time
+from pathlib import Path
+
+CALLS_PER_STEP = {'midpoint': 2, 'trapezoidal': 2}
+
+def _write(path, rows):
+    tmp = Path(str(path) + '.tmp')
+    tmp.write_text(json.dumps(rows, indent=1)); os.replace(tmp, path)
+
+def table(rows):
+    "Mean +- sd of FID over seeds, per sampler and NFE: a list of lines."
+    import numpy as np
+    keys = sorted({(r['sampler'], r['nfe']) for r in rows}, key=lambda k: (k[0], k[1]))
+    lines = [f"{'sampler':26s} {'NFE':>4s} {'FID mean':>9s} {'sd':>6s} {'seeds':>5s} {'s/sample':>9s}"]
+    for s, nfe in keys:
+        f = [r['fid'] for r in rows if (r['sampler'], r['nfe']) == (s, nfe)]
+        sec = [r['seconds'] / r['n'] for r in rows if (r['sampler'], r['nfe']) == (s, nfe)]
+        lines.append(f"{s:26s} {nfe:4d} {np.mean(f):9.1f} {np.std(f, ddof=1) if len(f) > 1 else 0:6.1f} {len(f):5d} "
+                     f"{np.mean(sec):9.3f}")
+    return lines
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('model', help='a name of pretrained_names()')
+    ap.add_argument('--samplers', nargs='+', default=['tau_leaping:uniform', 'tau_leaping:log', 'euler:log',
+                                                      'trapezoidal:log'])
+    ap.add_argument('--nfe', nargs='+', type=int, default=[8, 16, 32, 64])
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    ap.add_argument('--n', type=int, default=256, help='samples per seed')
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--out', default=None, help='JSON file of the rows')
+    ap.add_argument('--resume', action='store_true', help='keep the rows already in --out and skip their points')
+    a = ap.parse_args()
+    import torch
+    from dvit_nbdev.config import apply_overrides
+    from dvit_nbdev.core import masks_to_black
+    from dvit_nbdev.metrics import evaluate_samples
+    from dvit_nbdev.pretrained import load_pretrained, model_card
+    from dvit_nbdev.train import sample_images
+    torch.set_num_threads(a.threads)
+    net, rate, cfg = load_pretrained(a.model, 'cpu')
+    cfg = apply_overrides(cfg, model_card(a.model).get('sampler_overrides') or {})
+    rows = json.loads(Path(a.out).read_text()) if a.resume and a.out and Path(a.out).exists() else []
+    done = {(r['sampler'], r['nfe_asked'], r['seed']) for r in rows}
+    for spec in a.samplers:
+        name, grid = spec.split(':')
+        for nfe in a.nfe:
+            steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
+            c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.time_grid': grid})
+            calls = steps * CALLS_PER_STEP.get(name, 1) + (c.sampler.final_step != 'none')  # network calls per image
+            for seed in a.seeds:
+                if (spec, nfe, seed) in done: continue
+                t0 = time.perf_counter()
+                x = sample_images(net, rate, c, a.n, a.batch, generator=torch.Generator().manual_seed(seed),
+                                  progress=False)
+                sec = time.perf_counter() - t0
+                ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)
+                rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=calls, seed=seed,
+                                 n=a.n, fid=ev['fid'], fid_floor=ev['fid_floor'], seconds=sec, threads=a.threads))
+                print(f"{spec:24s} NFE {calls:4d} seed {seed}: FID {ev['fid']:7.1f} (floor {ev['fid_floor']:.1f}), "
+                      f"{sec:6.1f} s", flush=True)
+                if a.out: _write(a.out, rows)
+    print('\n'.join(table(rows)))
+
+if __name__ == '__main__': main()
