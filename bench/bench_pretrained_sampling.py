@@ -2,6 +2,7 @@
 
     python bench/bench_pretrained_sampling.py                      # mnist256: 256 samples, batches of 64, 2 threads
     python bench/bench_pretrained_sampling.py --threads 1 --n 64   # one thread, one batch
+    python bench/bench_pretrained_sampling.py --modes band --steps 64   # 64 steps instead of the model's 100
 
 Both runs use the model card's sampler settings (tau-leaping, 100 steps at S = 256) and the same seed; `dense` is
 `banded=False` (the reverse rates as an (n D, S) x (S, S) product, logits and a softmax), `band` the default on a CPU
@@ -18,13 +19,16 @@ def main():
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--modes', nargs='+', default=['band', 'dense'], choices=['band', 'dense'])
+    ap.add_argument('--steps', type=int, default=None, help="sampler steps instead of the model's own")
     ap.add_argument('--out', default=None, help='write the rows as JSON here')
     a = ap.parse_args()
     import torch
     from dvit_nbdev.pretrained import load_pretrained
     from dvit_nbdev.sampling import SAMPLERS
     torch.set_num_threads(a.threads)
+    from dvit_nbdev.config import apply_overrides
     net, rate, cfg = load_pretrained(a.model, 'cpu')
+    if a.steps is not None: cfg = apply_overrides(cfg, {'sampler.num_steps': a.steps})
     S = cfg.data.S
     rows = []
     for mode in a.modes:

@@ -613,11 +613,12 @@ def mnist_cpu_config() -> Config:
 
 def mnist256_cpu_config() -> Config:
     ("MNIST at 256 grey levels on 2 CPU cores: `mnist_cpu`'s 0.7M-parameter DiT with the reference's Gaussian-target "
-     "process and tau-LDR's logistic output (2 numbers per pixel), 60 minutes.")
+     "process and tau-LDR's logistic output (2 numbers per pixel), 60 minutes; tau-leaping in 64 steps "
+     "(the sampler lab of notebook 04).")
     return _with(mnist_cpu_config(), data=dict(S=256), model=dict(model_output='logistic_pars'),
                  rate=dict(name='gaussian_target', rate_const=1., t_func='log_sqr'),
                  training=dict(max_seconds=3600.),
-                 sampler=dict(name='tau_leaping', num_steps=100, num_corrector_steps=0, is_ordinal=True))
+                 sampler=dict(name='tau_leaping', num_steps=64, num_corrector_steps=0, is_ordinal=True))
 
 def _reference_mnist(model:dict, lr:float) -> Config:
     "The reference system's MNIST settings around a network."
