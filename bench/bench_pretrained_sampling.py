@@ -35,7 +35,8 @@ def main():
         g = torch.Generator().manual_seed(0)
         t0 = time.perf_counter()
         spec = SAMPLERS[cfg.sampler.name]
-        kw = spec.from_section(cfg.sampler, cfg.training.max_t) | dict(generator=g, progress=False, banded=mode == 'band')
+        kw = spec.from_section(cfg.sampler, cfg.training.max_t) | dict(generator=g, progress=False,
+                                                                      banded=mode == 'band')
         xs = [spec.fn(net, rate, (1, 28, 28), min(a.batch, a.n - i), **kw) for i in range(0, a.n, a.batch)]
         sec = time.perf_counter() - t0
         x = torch.cat(xs)

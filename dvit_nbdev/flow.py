@@ -137,6 +137,10 @@ class _FlowChain:
         rr = flow_rates(self.logits(x, t), x, t, self.path, self.eta)
         self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)  # rates >= 0: finite sum when all are finite
         return rr
+    def leap_rates(self, x, t, x_eval=None):
+        "The rates for a tau-leap (n, D, N), and None: no band (notebook 04's `_Reverse.leap_rates`)."
+        require(x_eval is None, "the flow's steps evaluate the denoiser where they leap from (no x_eval)")
+        return self.rates(x, t), None
 
 def _flow_final(chain, x, t, final_step, generator):
     ("Replace x by a draw (or the argmax) of p_theta(x_1 | x_t): "

@@ -127,7 +127,7 @@ def discretized_logistic_probs(mean:torch.Tensor, # logistic means in [-1, 1], a
         p[:, 1:-1] *= down[:, 1:S - 1]  # ... sigma(-z_k) for the inner bins
         p[:, 0], p[:, -1] = up[:, 1], down[:, S - 1]  # the edge bins take the tails
         parts.append(p)
-    return torch.cat(parts).view(*mean.shape, S)
+    return torch.cat(parts).view(*mean.shape, S) if parts else m.new_zeros(*mean.shape, S)
 
 # %% ../nbs/05_layers.ipynb #77db3b93
 def pair(v:int|tuple, # an int, or a pair of ints

@@ -98,7 +98,8 @@ class _Reverse:
     def _guide(self, rr, ru):
         "Guided rates rr^gamma ru^(1 - gamma) where both are positive, else 0."
         pos = (rr > 0) & (ru > 0)
-        log_rr = self.gamma * torch.log(torch.where(pos, rr, 1.)) + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.))
+        log_rr = (self.gamma * torch.log(torch.where(pos, rr, 1.))
+                  + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.)))
         return torch.where(pos, torch.exp(log_rr), 0.)
     def rates(self, x, t, kernel=None, x_eval=None):
         "Reverse rates (n, D, S) out of states x at times t, the denoiser called at x_eval (default x); 0 where fixed."
@@ -117,7 +118,7 @@ class _Reverse:
         self.rec.watch(torch.isfinite(rr.sum((1, 2))), t, 0)
         return rr
     def leap_rates(self, x, t, x_eval=None):
-        "Rates for a leap out of x at times t (n, one time): on a band (n, D, 2K+1) and K where it pays, else (n, D, S), None."
+        "Leap rates out of x at times t (n,): a band (n, D, 2K+1) and K where it pays, else (n, D, S) and None."
         tables = self._tables(t) if self.banded else None
         if tables is None: return self.rates(x, t, x_eval=x_eval), None
         x_eval = x if x_eval is None else x_eval
@@ -404,7 +405,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
                  time_grid:str='uniform', # 'uniform' steps, or 'log': equal ratios of times, short steps near min_t
-                 banded:bool|None=None, # leaps on a band of rates around x^d where it pays (end of this page); None: on CPU
+                 banded:bool|None=None, # rates on a band around x^d where it pays (end of this page); None: on a CPU
                  generator:torch.Generator|None=None, # random generator on the samples' device
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
                  return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
