@@ -180,9 +180,9 @@ def leap(x:torch.Tensor, # states (n, D)
     return _leap(x, x, rr, h, ordinal, generator, rr.shape[-1])
 
 def band_leap(x:torch.Tensor, # states (n, D)
-              rr:torch.Tensor, # rates (n, D, 2K+1) of the moves -K..K, to x^d - K..x^d + K (0 outside [0, S))
+              rr:torch.Tensor, # rates (n, D, 2K+1) of the moves -K..K, to x^d - K..x^d + K (0 beyond the states)
               h:float, # the length of the leap
-              ordinal:bool, # as in `leap`
+              ordinal:bool, # as in leap: add up the moves and clamp, or one jump or none
               S:int, # number of states
               generator:torch.Generator|None=None, # random generator on x's device
              ) -> torch.Tensor:
