@@ -85,9 +85,25 @@ def kl_rate(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if (t <= 0).any(): raise ValueError(f"t must be > 0; got values in [{t.min().item()}, {t.max().item()}]")
     k = rate.at(t)
     x = k.sample_rows(x0f, generator)  # (B, D)
-    rr = reverse_rates_at(denoise(denoiser, x, t, y, x0.shape, rate.S), x, k, eps_ratio)  # (B, D, S) learned
+    lg = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
+    rr = reverse_rates_at(lg, x, k, eps_ratio)  # (B, D, S) learned
     rt = cond_reverse_rates(x0f, x, k, eps_ratio)  # (B, D, S) given x0
-    return _kl_terms(rt.double(), rr.double()).sum((1, 2))
+    kl = _kl_terms(rt.double(), rr.double())
+    bad = (rr == 0) & (rt > 0)  # the learned rate underflowed in float32 (a logistic's logits reach -3e4 at S = 256)
+    if bad.any(): kl[bad] = _underflow_kl_terms(rt, lg, x, t, rate, eps_ratio, bad)  # one host sync per call
+    return kl.sum((1, 2))
+
+def _underflow_kl_terms(rt, lg, x, t, rate, eps_ratio, bad):
+    "The KL terms (J,) where the learned rate underflowed: its logarithm in float64, a log-sum-exp over x0."
+    b, d, s = bad.nonzero(as_tuple=True)
+    tu, iu = torch.unique(t[b].double(), return_inverse=True)  # the times involved
+    P, R = rate.transition(tu, torch.float64).to(t.device), rate.rate(tu, torch.float64).to(t.device)  # (U, S, S)
+    xs, lp = x[b, d], torch.log_softmax(lg[b, d].double(), -1)  # (J,), (J, S): log p_theta(x0 | x)
+    # log rr = log R(s, x^d) + log sum_x0 p(x0 | x) P(x0, s) / (P(x0, x^d) + eps)
+    log_rr = torch.log(R[iu, s, xs]) + torch.logsumexp(
+        lp + torch.log(P[iu, :, s]) - torch.log(P[iu, :, xs] + eps_ratio), -1)
+    r = rt[b, d, s].double()
+    return r * (torch.log(r) - log_rr) - r + log_rr.exp()
 
 # %% ../nbs/11_metrics.ipynb #cf6d05e7
 _T_SAMPLING = ('log', 'uniform')
