@@ -23,29 +23,26 @@ def main():
     ap.add_argument('--out', default=None, help='write the rows as JSON here')
     a = ap.parse_args()
     import torch
-    from dvit_nbdev.pretrained import load_pretrained
-    from dvit_nbdev.sampling import SAMPLERS
-    torch.set_num_threads(a.threads)
     from dvit_nbdev.config import apply_overrides
+    from dvit_nbdev.core import atomic_write_text
+    from dvit_nbdev.pretrained import load_pretrained, model_card
+    from dvit_nbdev.train import sample_images
+    torch.set_num_threads(a.threads)
     net, rate, cfg = load_pretrained(a.model, 'cpu')
+    cfg = apply_overrides(cfg, model_card(a.model).get('sampler_overrides') or {})
     if a.steps is not None: cfg = apply_overrides(cfg, {'sampler.num_steps': a.steps})
-    S = cfg.data.S
-    rows = []
+    rows = {}
     for mode in a.modes:
-        g = torch.Generator().manual_seed(0)
         t0 = time.perf_counter()
-        spec = SAMPLERS[cfg.sampler.name]
-        kw = spec.from_section(cfg.sampler, cfg.training.max_t) | dict(generator=g, progress=False,
-                                                                      banded=mode == 'band')
-        xs = [spec.fn(net, rate, (1, 28, 28), min(a.batch, a.n - i), **kw) for i in range(0, a.n, a.batch)]
+        x = sample_images(net, rate, cfg, a.n, a.batch, generator=torch.Generator().manual_seed(0), progress=False,
+                          banded=mode == 'band')
         sec = time.perf_counter() - t0
-        x = torch.cat(xs)
-        rows.append(dict(model=a.model, mode=mode, n=a.n, batch=a.batch, threads=a.threads, steps=cfg.sampler.num_steps,
-                         seconds=round(sec, 1), mean_level=round(x.float().mean().item() / (S - 1), 4)))
+        rows[mode] = dict(model=a.model, mode=mode, n=a.n, batch=a.batch, threads=a.threads,
+                          steps=cfg.sampler.num_steps, seconds=round(sec, 1),
+                          mean_level=round(x.float().mean().item() / (cfg.data.S - 1), 4))
         print(f"{a.model} {mode:5s}: {a.n} samples in {sec:6.1f} s ({a.threads} threads, batches of {a.batch}, "
-              f"{cfg.sampler.num_steps} steps); mean grey level {rows[-1]['mean_level']:.4f}", flush=True)
-    if len(rows) == 2: print(f"dense / band: {rows[1]['seconds'] / rows[0]['seconds']:.2f}x")
-    if a.out:
-        with open(a.out, 'w') as f: json.dump(rows, f, indent=1)
+              f"{cfg.sampler.num_steps} steps); mean grey level {rows[mode]['mean_level']:.4f}", flush=True)
+    if len(rows) == 2: print(f"dense / band: {rows['dense']['seconds'] / rows['band']['seconds']:.2f}x")
+    if a.out: atomic_write_text(json.dumps(list(rows.values()), indent=1), a.out)
 
 if __name__ == '__main__': main()

@@ -11,14 +11,10 @@ sampler settings, then the package's FID against MNIST's training set (notebook 
 images. Rows are written after every point (atomically) so a long run can be read while it goes; `--resume` skips the
 points already in `--out`. The table printed at the end gives mean and standard deviation over the seeds.
 """
-import argparse, json, os, time
+import argparse, json, time
 from pathlib import Path
 
 CALLS_PER_STEP = {'midpoint': 2, 'trapezoidal': 2}
-
-def _write(path, rows):
-    tmp = Path(str(path) + '.tmp')
-    tmp.write_text(json.dumps(rows, indent=1)); os.replace(tmp, path)
 
 def table(rows):
     "Mean +- sd of FID over seeds, per sampler and NFE: a list of lines."
@@ -47,7 +43,7 @@ def main():
     a = ap.parse_args()
     import torch
     from dvit_nbdev.config import apply_overrides
-    from dvit_nbdev.core import masks_to_black
+    from dvit_nbdev.core import atomic_write_text, masks_to_black
     from dvit_nbdev.metrics import evaluate_samples
     from dvit_nbdev.pretrained import load_pretrained, model_card
     from dvit_nbdev.train import sample_images
@@ -73,7 +69,7 @@ def main():
                                  n=a.n, fid=ev['fid'], fid_floor=ev['fid_floor'], seconds=sec, threads=a.threads))
                 print(f"{spec:24s} NFE {calls:4d} seed {seed}: FID {ev['fid']:7.1f} (floor {ev['fid_floor']:.1f}), "
                       f"{sec:6.1f} s", flush=True)
-                if a.out: _write(a.out, rows)
+                if a.out: atomic_write_text(json.dumps(rows, indent=1), a.out)
     print('\n'.join(table(rows)))
 
 if __name__ == '__main__': main()

@@ -101,12 +101,15 @@ class _Reverse:
         log_rr = (self.gamma * torch.log(torch.where(pos, rr, 1.))
                   + (1 - self.gamma) * torch.log(torch.where(pos, ru, 1.)))
         return torch.where(pos, torch.exp(log_rr), 0.)
+    def _combined(self, rates_for):
+        "rates_for(y) with this chain's labels, guided by rates_for(None) when asked, 0 in fixed dimensions."
+        rr = rates_for(self.y)
+        if self.guided: rr = self._guide(rr, rates_for(None))
+        return rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)
     def rates(self, x, t, kernel=None, x_eval=None):
         "Reverse rates (n, D, S) out of states x at times t, the denoiser called at x_eval (default x); 0 where fixed."
         kernel, x_eval = kernel or self.rate.at(t), x if x_eval is None else x_eval
-        rr = self._rates(x_eval, t, self.y, x, kernel)
-        if self.guided: rr = self._guide(rr, self._rates(x_eval, t, None, x, kernel))
-        return rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)
+        return self._combined(lambda y: self._rates(x_eval, t, y, x, kernel))
     def _probs(self, x, t, y):
         "$p_\\theta(x_0 \\mid x)$ (n, D, S): the network's own probabilities where it computes them, else a softmax."
         if self.direct is None: self.direct = gives_probs(self.f)
@@ -122,9 +125,7 @@ class _Reverse:
         tables = self._tables(t) if self.banded else None
         if tables is None: return self.rates(x, t, x_eval=x_eval), None
         x_eval = x if x_eval is None else x_eval
-        rr = self._band_rates(x_eval, t, self.y, x, tables)
-        if self.guided: rr = self._guide(rr, self._band_rates(x_eval, t, None, x, tables))
-        return (rr if self.fixed is None else rr.masked_fill(self.fixed[..., None], 0.)), tables.K
+        return self._combined(lambda y: self._band_rates(x_eval, t, y, x, tables)), tables.K
     def _tables(self, t):
         "The band tables at time t[0] (all of t is that time), or None where the band is wider than S / 2."
         if self.rate.S < BAND_MIN_S: return None  # small S: the dense product is cheap
