@@ -51,6 +51,7 @@ class ToyDistribution:
         self.comp_probs = ((1 - noise) * keep + noise / S).prod(-1)
         self.probs = self.weights @ self.comp_probs  # (K,)
     def __repr__(self):
+        if self.noise is None: return f"ToyDistribution.from_probs(S={self.S}, D={self.D})"
         return f"ToyDistribution(S={self.S}, D={self.D}, num_protos={self.num_classes}, noise={self.noise})"
 
 # %% ../nbs/16_testing.ipynb #5c0dc4d6
@@ -137,6 +138,23 @@ class ToyDenoiser(torch.nn.Module):
 def _first_rows(inv, m):
     "For each of m groups, the index of one row with that group id."
     return torch.zeros(m, dtype=torch.long).scatter_(0, inv, torch.arange(len(inv)))
+
+# %% ../nbs/16_testing.ipynb #1b892e0c
+@patch(cls_method=True)
+def from_probs(cls:ToyDistribution, probs:torch.Tensor, # probabilities (S**D,) of the states, in the order of all_states(S, D)
+               S:int, # number of states per dimension
+               D:int=1, # number of dimensions
+              ) -> ToyDistribution:
+    "A `ToyDistribution` with the given law over all $S^D$ states: one mixture component, class 0."
+    probs = torch.as_tensor(probs, dtype=torch.float64)
+    if probs.shape != (S ** D,): raise ValueError(f"probs has shape {tuple(probs.shape)}; S={S}, D={D} needs ({S ** D},)")
+    if (probs < 0).any() or abs(probs.sum().item() - 1) > 1e-9:
+        raise ValueError(f"probs must be >= 0 and sum to 1; got min {probs.min().item():.3g}, sum {probs.sum().item():.12g}")
+    toy = cls.__new__(cls)
+    toy.S, toy.D, toy.num_classes, toy.noise, toy.states = S, D, 1, None, all_states(S, D)
+    toy.probs, toy.comp_probs, toy.weights = probs, probs[None], torch.ones(1, dtype=torch.float64)
+    toy.protos = toy.states[probs.argmax()][None]  # the mode, as the one prototype
+    return toy
 
 # %% ../nbs/16_testing.ipynb #713092b4
 @contextlib.contextmanager
