@@ -4,44 +4,20 @@
 
 # %% ../nbs/01_rates.ipynb #ffad60b8
 from __future__ import annotations
-import math, numbers
+import math
 from dataclasses import dataclass
 from typing import Callable
 import torch
 import torch.nn as nn
 from fastcore.basics import patch
 from .core import sample_from_cdf
+from .internals import check_number, check_num_states, as_times  # checks of every constructor's inputs
 
 # %% auto #0
-__all__ = ['RATES', 'check_number', 'check_num_states', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule',
-           'SqrtCosSchedule', 'LogLinearSchedule', 'as_times', 'Rate', 'ReversibleRate', 'uniform_base', 'UniformRate',
-           'UniformVariantRate', 'birth_death_base', 'BirthDeathRate', 'gaussian_target_base', 'GaussianTargetRate',
-           'AbsorbingRate', 'Kernel', 'DenseKernel', 'LazyKernel', 'UniformKernel', 'AbsorbingKernel', 'RateSpec',
-           'register_rate']
-
-# %% ../nbs/01_rates.ipynb #cb997025
-def check_number(value, # the value to check
-                 name:str, # the parameter's name, for the message
-                 gt:float|None=None, # the value must be > gt
-                 ge:float|None=None, # the value must be >= ge
-                 lt:float|None=None, # the value must be < lt
-                 what:str='', # what the parameter is, for the message
-                ) -> float:
-    "`value` as a float, checked to be a finite real number (not a bool) within the given bounds."
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (gt is None or value > gt) and (ge is None or value >= ge) and (lt is None or value < lt)
-    if not ok:
-        bounds = ' and '.join(f'{op} {b:g}' for op, b in (('>', gt), ('>=', ge), ('<', lt)) if b is not None)
-        rule = 'a finite number' + (f' {bounds}' if bounds else '')
-        raise ValueError(f"{name}{f' ({what})' if what else ''} must be {rule}; got {value!r}")
-    return float(value)
-
-def check_num_states(S, # number of states
-                    ) -> int:
-    "`S` checked to be an int >= 2 (a bool, or a float such as 5.0, is refused)."
-    if isinstance(S, bool) or not isinstance(S, numbers.Integral) or S < 2:
-        raise ValueError(f"S must be an int >= 2 (the number of states); got {S!r} ({type(S).__name__})")
-    return int(S)
+__all__ = ['RATES', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule', 'SqrtCosSchedule',
+           'LogLinearSchedule', 'Rate', 'ReversibleRate', 'uniform_base', 'UniformRate', 'UniformVariantRate',
+           'birth_death_base', 'BirthDeathRate', 'gaussian_target_base', 'GaussianTargetRate', 'AbsorbingRate',
+           'Kernel', 'DenseKernel', 'LazyKernel', 'UniformKernel', 'AbsorbingKernel', 'RateSpec', 'register_rate']
 
 # %% ../nbs/01_rates.ipynb #c475dc67
 class Schedule:
@@ -100,19 +76,6 @@ class LogLinearSchedule(Schedule):
         self.eps = check_number(eps, 'eps', ge=0, lt=1, what='B(t) = -c log(1 - (1-eps) t)')
     def beta(self, t): return self.c * (1 - self.eps) / (1 - (1 - self.eps) * t)
     def B(self, t): return -self.c * torch.log1p(-(1 - self.eps) * t)
-
-# %% ../nbs/01_rates.ipynb #55b12ca2
-def as_times(t, # times: a number, a 0-d tensor or a (B,) tensor
-             name:str='t', # the argument's name, for the message
-            ) -> torch.Tensor:
-    "`t` as a 1-D float tensor (B,), checked to be finite and non-negative."
-    t = torch.as_tensor(t)
-    if not t.dtype.is_floating_point: t = t.to(torch.get_default_dtype())
-    if t.dim() == 0: t = t[None]
-    if t.dim() != 1: raise ValueError(f"{name} must have shape (B,); got {tuple(t.shape)}")
-    if not torch.isfinite(t).all() or (t < 0).any():
-        raise ValueError(f"{name} must be finite and >= 0; got values in [{t.min().item()}, {t.max().item()}]")
-    return t
 
 # %% ../nbs/01_rates.ipynb #d100ce60
 def _f64_device(device) -> torch.device:
