@@ -3,18 +3,35 @@
     python bench/sampler_lab.py mnist256 --nfe 8 16 32 64 --seeds 0 1 2 --n 256 --out bench/results/lab_mnist256.json
     python bench/sampler_lab.py mnist16_gaussian --samplers tau_leaping:uniform tau_leaping:log euler:log
 
-Each sampler is `name:grid`: a registered sampler (tau_leaping, euler, midpoint, trapezoidal) and a time grid
-('uniform' steps, or 'log': equal ratios of times, short steps near min_t; notebook 04). Its step count is the NFE
+Each sampler is `name:grid`: a registered sampler (tau_leaping, euler, midpoint, trapezoidal, carry_over) and a time
+grid ('uniform' steps, or 'log': equal ratios of times, short steps near min_t; notebook 04). A masked-diffusion model
+(notebook 14) also takes `remdm:ETA` (ReMDM with re-masking rate ETA, one call per step) and `first_hitting` (exact
+reveal times: D calls, whatever --nfe says):
+
+    python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256 Its step count is the NFE
 divided by the network calls per step (2 for midpoint and trapezoidal); the NFE written counts the calls of a chain,
 the final argmax step included (one more). For every sampler, NFE and seed: `--n` samples from the model card's other
 sampler settings, then the package's FID against MNIST's training set (notebook 11), with the floor of `--n` real test
 images. Rows are written after every point (atomically) so a long run can be read while it goes; `--resume` skips the
 points already in `--out`. The table printed at the end gives mean and standard deviation over the seeds.
 """
-import argparse, json, time
+import argparse, json, math, time
 from pathlib import Path
 
 CALLS_PER_STEP = {'midpoint': 2, 'trapezoidal': 2}
+
+def masked_draw(name, arg, net, rate, cfg, n, batch, steps, generator):
+    "n samples of ReMDM (arg: its re-masking rate) or the first-hitting sampler, in batches."
+    import torch
+    from dvit_nbdev.masked import first_hitting_sample, remdm_sample
+    out, shape, max_t = [], tuple(cfg.data.shape), cfg.training.max_t
+    for i in range(0, n, batch):
+        m = min(batch, n - i)
+        if name == 'first_hitting':
+            out.append(first_hitting_sample(net, rate, shape, m, max_t=max_t, generator=generator, progress=False))
+        else: out.append(remdm_sample(net, rate, shape, m, num_steps=steps, remask_rate=float(arg), max_t=max_t,
+                                      generator=generator, progress=False))
+    return torch.cat(out)
 
 def table(rows):
     "Mean +- sd of FID over seeds, per sampler and NFE: a list of lines."
@@ -53,16 +70,18 @@ def main():
     rows = json.loads(Path(a.out).read_text()) if a.resume and a.out and Path(a.out).exists() else []
     done = {(r['sampler'], r['nfe_asked'], r['seed']) for r in rows}
     for spec in a.samplers:
-        name, grid = spec.split(':')
-        for nfe in a.nfe:
+        name, _, grid = spec.partition(':')
+        for nfe in (a.nfe if name != 'first_hitting' else [math.prod(cfg.data.shape)]):
             steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
-            c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.time_grid': grid})
-            calls = steps * CALLS_PER_STEP.get(name, 1) + (c.sampler.final_step != 'none')  # network calls per image
+            if name in ('remdm', 'first_hitting'): calls = steps  # one call per step (per reveal), no final step
+            else:
+                c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.time_grid': grid})
+                calls = steps * CALLS_PER_STEP.get(name, 1) + (c.sampler.final_step != 'none' and name != 'carry_over')
             for seed in a.seeds:
                 if (spec, nfe, seed) in done: continue
-                t0 = time.perf_counter()
-                x = sample_images(net, rate, c, a.n, a.batch, generator=torch.Generator().manual_seed(seed),
-                                  progress=False)
+                t0, g = time.perf_counter(), torch.Generator().manual_seed(seed)
+                if name in ('remdm', 'first_hitting'): x = masked_draw(name, grid, net, rate, cfg, a.n, a.batch, steps, g)
+                else: x = sample_images(net, rate, c, a.n, a.batch, generator=g, progress=False)
                 sec = time.perf_counter() - t0
                 ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)
                 rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=calls, seed=seed,

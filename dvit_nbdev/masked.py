@@ -16,7 +16,7 @@ from .sampling import is_number, require, register_sampler
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
-           'masked_diffusion_loss', 'carry_over_sample']
+           'masked_diffusion_loss', 'carry_over_sample', 'first_hitting_sample', 'remdm_sample']
 
 # %% ../nbs/14_masked.ipynb #e255acd9
 class MaskingSchedule(Schedule):
@@ -118,6 +118,16 @@ def _reveal_probs(schedule, ts):
     a[-1] = 1.  # the last step reveals every dimension still masked
     return [(a[k + 1] - a[k]) / (1 - a[k]) if a[k] < 1 else 0. for k in range(len(ts) - 1)]
 
+def _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device):
+    "The checks every masked-diffusion sampler makes: (shape, device, y)."
+    require(isinstance(rate, AbsorbingRate),
+            f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
+    check_int('n', n, 1)
+    require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
+    _check_end(rate.schedule, max_t)
+    shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
+    return shape, device, check_sample_labels(denoiser, y, n, None, device)
+
 @torch.no_grad()
 def carry_over_sample(
     denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
@@ -135,13 +145,8 @@ def carry_over_sample(
 ):
     ("Masked-diffusion sampling: reveal masked dimensions step by step with draws from $p_\\theta$, never re-mask: "
      "states of shape (n,) + shape (then info).")
-    require(isinstance(rate, AbsorbingRate),
-            f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
-    check_int('n', n, 1); check_int('num_steps', num_steps, 1)
-    require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
-    _check_end(rate.schedule, max_t)
-    shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
-    y = check_sample_labels(denoiser, y, n, None, device)
+    shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
+    check_int('num_steps', num_steps, 1)
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
     reveal_p = _reveal_probs(rate.schedule, ts)
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
@@ -163,3 +168,92 @@ def carry_over_sample(
 # %% ../nbs/14_masked.ipynb #74ac0d0a
 register_sampler('carry_over', carry_over_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),
                  trajectory=False, guidance=False);
+
+# %% ../nbs/14_masked.ipynb #69ab2e65
+def _alpha_inverse(schedule, a:torch.Tensor, hi:torch.Tensor, iters:int=60) -> torch.Tensor:
+    "The times s in [0, hi] with alpha_s = a, by bisection (alpha decreases from alpha_0 = 1): float64, a's shape."
+    lo, hi = torch.zeros_like(a), hi.clone()
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        later = mask_alpha(schedule, mid) > a  # alpha_mid > a: the time is after mid
+        lo, hi = torch.where(later, mid, lo), torch.where(later, hi, mid)
+    return (lo + hi) / 2
+
+@torch.no_grad()
+def first_hitting_sample(
+    denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
+    rate:AbsorbingRate, # the masking process the denoiser was trained with
+    shape:tuple, # shape of one datum, e.g. (1, 28, 28) or (D,)
+    n:int, # number of samples
+    *,
+    max_t:float=1., # starting time, where every dimension is masked (> 0)
+    y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
+    generator:torch.Generator|None=None, # random generator on the samples' device
+    return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls (D)
+    progress:bool=True, # show a progress bar
+    device:str|torch.device|None=None, # device of the samples (default: the CPU)
+):
+    ("Masked diffusion without time steps: jump to the next reveal time, reveal one dimension with a draw from "
+     "$p_\\theta$; D denoiser calls: states of shape (n,) + shape (then info).")
+    shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
+    D, rows = math.prod(shape), torch.arange(n, device=device)
+    x = torch.full((n, D), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
+    t = torch.full((n,), float(max_t), dtype=torch.float64, device=device)  # (n,): each sample's own clock
+    a_t = mask_alpha(rate.schedule, t)
+    record = SamplerRecord(device, D)
+    for k in tqdm(range(D), disable=not progress, desc='first hitting'):
+        u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
+        a_t = 1 - (1 - a_t) * u ** (1 / (D - k))  # 1 - alpha_tau = (1 - alpha_t) u^(1/m), m = D - k masked
+        t = _alpha_inverse(rate.schedule, a_t, t)
+        which = torch.where(x == rate.mask, torch.rand(x.shape, generator=generator, device=device), -1.).argmax(1)
+        logits = denoise(denoiser, x, t.float(), y, (n, *shape), rate.S)[rows, which, :-1].float()  # (n, S-1)
+        finite = torch.isfinite(torch.logsumexp(logits, -1))  # (n,)
+        record.at(k + 1, 'step'); record.watch(finite, t, 1)  # step k + 1 of D: the (k + 1)-th reveal
+        x[rows, which] = sample_categorical(torch.softmax(torch.where(finite[:, None], logits, 0.), -1),
+                                            generator=generator)
+    record.check()
+    x = x.view(n, *shape)
+    return (x, dict(nfe=D)) if return_info else x
+
+@torch.no_grad()
+def remdm_sample(
+    denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
+    rate:AbsorbingRate, # the masking process the denoiser was trained with
+    shape:tuple, # shape of one datum, e.g. (1, 28, 28) or (D,)
+    n:int, # number of samples
+    *,
+    num_steps:int=100, # steps from max_t to 0, one denoiser call each (an int >= 1)
+    remask_rate:float=1., # eta >= 0: a revealed dimension is re-masked with probability min(eta h, (1-alpha_s)/alpha_t)
+    max_t:float=1., # starting time, where every dimension is masked (> 0)
+    y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
+    generator:torch.Generator|None=None, # random generator on the samples' device
+    return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls; 'remasked', re-maskings per sample
+    progress:bool=True, # show a progress bar
+    device:str|torch.device|None=None, # device of the samples (default: the CPU)
+):
+    ("Masked diffusion with remasking (ReMDM): each step re-masks revealed dimensions and reveals masked ones so that "
+     "the marginals stay those of the forward process: states of shape (n,) + shape (then info).")
+    shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
+    check_int('num_steps', num_steps, 1); remask_rate = check_number(remask_rate, 'remask_rate', ge=0)
+    ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
+    a = mask_alpha(rate.schedule, torch.tensor(ts, dtype=torch.float64)).tolist()
+    a[-1] = 1.  # the last step reveals every dimension still masked
+    x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
+    remasked = torch.zeros(n, dtype=torch.long, device=device)
+    record = SamplerRecord(device, num_steps)
+    for k in tqdm(range(num_steps), disable=not progress, desc='ReMDM'):
+        sigma = min(remask_rate * (ts[k] - ts[k + 1]), (1 - a[k + 1]) / a[k]) if a[k] > 0 else 0.
+        p_reveal = (a[k + 1] - (1 - sigma) * a[k]) / (1 - a[k]) if a[k] < 1 else 0.
+        t = torch.full((n,), ts[k], device=device)  # (n,)
+        logits = denoise(denoiser, x, t, y, (n, *shape), rate.S)[..., :-1]  # (n, D, S-1)
+        finite = torch.isfinite(torch.logsumexp(logits.float(), -1))  # (n, D)
+        record.at(k + 1, 'step'); record.watch(finite.all(-1), t, 1)
+        masked, u = x == rate.mask, torch.rand(x.shape, generator=generator, device=device)  # (n, D)
+        reveal, remask = masked & (u < p_reveal), ~masked & (u < sigma)
+        idx = reveal.nonzero(as_tuple=True)
+        probs = torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1)  # (J, S-1)
+        x[idx] = sample_categorical(probs, generator=generator)
+        x[remask] = rate.mask; remasked += remask.sum(1)
+    record.check()
+    x = x.view(n, *shape)
+    return (x, dict(nfe=num_steps, remasked=remasked)) if return_info else x
