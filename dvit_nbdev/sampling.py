@@ -20,9 +20,9 @@ from .layers import check_labels
 __all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS',
            'TIME_GRIDS', 'SAMPLERS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord', 'leap', 'band_leap', 'by_offset',
            'chain_times', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels',
-           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'SamplerSpec',
-           'chain_kwargs', 'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates',
-           'gives_probs']
+           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'jump_times',
+           'SamplerSpec', 'chain_kwargs', 'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables',
+           'band_reverse_rates', 'gives_probs']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -260,13 +260,20 @@ INITIAL_DISTS = ('stationary', 'uniform')  # where the reverse chain starts
 FINAL_STEPS = ('argmax', 'sample', 'none')  # the last denoising step
 TIME_GRIDS = ('uniform', 'log')  # where a chain's steps are taken
 
-def chain_times(name:str, # 'uniform': equal steps; 'log': equal ratios t_{k+1} / t_k (short steps near min_t)
-              num_steps:int, # number of steps
-              max_t:float, # the first time
-              min_t:float, # the last time, in (0, max_t)
-             ) -> list:
+def chain_times(name, # 'uniform': equal steps; 'log': equal ratios t_{k+1} / t_k; or the num_steps + 1 times themselves
+                num_steps:int, # number of steps
+                max_t:float, # the first time
+                min_t:float, # the last time, in (0, max_t)
+               ) -> list:
     "The num_steps + 1 times of a chain, from max_t down to min_t, as Python floats (no host sync per step)."
-    require(name in TIME_GRIDS, f"time_grid must be one of {TIME_GRIDS}, got {name!r}")
+    if not isinstance(name, str):  # the times themselves, e.g. from `jump_times`
+        ts = torch.as_tensor(name, dtype=torch.float64).flatten().tolist()
+        ok = len(ts) == num_steps + 1 and all(math.isfinite(v) for v in ts) and all(a > b for a, b in zip(ts, ts[1:]))
+        require(ok and abs(ts[0] - max_t) <= 1e-9 * max_t and abs(ts[-1] - min_t) <= 1e-9 * max_t,
+                f"time_grid as times must be {num_steps + 1} finite, decreasing times from max_t={max_t} to "
+                f"min_t={min_t}; got {len(ts)} from {ts[0] if ts else None} to {ts[-1] if ts else None}")
+        return [max_t, *ts[1:-1], min_t]
+    require(name in TIME_GRIDS, f"time_grid must be one of {TIME_GRIDS} or a list of times, got {name!r}")
     if name == 'uniform': return torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()
     ts = torch.logspace(math.log10(max_t), math.log10(min_t), num_steps + 1, dtype=torch.float64)
     return [max_t, *ts[1:-1].tolist(), min_t]  # the end points exactly
@@ -405,7 +412,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: dimensions fixed to x_cond
                  x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
-                 time_grid:str='uniform', # 'uniform' steps, or 'log': equal ratios of times, short steps near min_t
+                 time_grid:str|list='uniform', # 'uniform' steps, 'log': equal ratios of times, or the times (`jump_times`)
                  banded:bool|None=None, # rates on a band around x^d where it pays (end of this page); None: on a CPU
                  generator:torch.Generator|None=None, # random generator on the samples' device
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
@@ -544,6 +551,34 @@ def _jump_once(rev, x, t, rows, generator):
     d, s, m = k // rev.rate.S, k % rev.rate.S, torch.arange(len(x), device=x.device)
     x = x.clone(); x[m, d] = torch.where(stay, x[m, d], s)
     return x
+
+# %% ../nbs/04_sampling.ipynb #6eae952d
+def jump_times(rate:Rate, # the forward process
+               p0:torch.Tensor, # the data's law of one dimension (S,), averaged over the dimensions
+               num_steps:int, # number of steps
+               max_t:float=1., # the first time
+               min_t:float=0.01, # the last time, in (0, max_t)
+               num_grid:int=1024, # points of the quadrature of the expected number of jumps (>= 16)
+              ) -> list:
+    "Times from max_t down to min_t with the same expected number of jumps in every step: a `time_grid`."
+    check_int('num_steps', num_steps, 1); check_int('num_grid', num_grid, 16)
+    require(is_number(max_t) and is_number(min_t) and 0 < min_t < max_t,
+            f"need 0 < min_t < max_t (finite numbers), got min_t={min_t!r}, max_t={max_t!r}")
+    p0 = torch.as_tensor(p0, dtype=torch.float64).cpu()
+    require(p0.shape == (rate.S,) and bool((p0 >= 0).all()) and abs(p0.sum().item() - 1) < 1e-6,
+            f"p0 must be a distribution over the rate's {rate.S} states, shape ({rate.S},); got shape "
+            f"{tuple(p0.shape)}, sum {p0.sum().item():.6g}")
+    tt = torch.linspace(min_t, max_t, num_grid, dtype=torch.float64)
+    z = -torch.diagonal(rate.base().double().cpu())  # (S,): the rate of leaving each state, per unit of B
+    speed = torch.cat([p0 @ rate.transition(c, torch.float64).cpu() @ z for c in tt.split(64)])  # (G,)
+    speed = speed * rate.schedule.beta(tt)  # expected jumps per unit time of one dimension
+    J = torch.cat([speed.new_zeros(1), torch.cumulative_trapezoid(speed, tt)])  # (G,): expected jumps in [min_t, t]
+    require(J[-1] > 0, "the forward chain never jumps from p0 between min_t and max_t: no grid to equalise")
+    target = J[-1] * torch.linspace(1, 0, num_steps + 1, dtype=torch.float64)
+    k = torch.searchsorted(J, target).clamp(1, num_grid - 1)
+    w = ((target - J[k - 1]) / (J[k] - J[k - 1]).clamp_min(1e-300)).clamp(0, 1)
+    ts = tt[k - 1] + w * (tt[k] - tt[k - 1])
+    return [max_t, *ts[1:-1].tolist(), min_t]
 
 # %% ../nbs/04_sampling.ipynb #ba2adb65
 @dataclass(frozen=True)
