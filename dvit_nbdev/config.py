@@ -200,6 +200,7 @@ class SamplerConfig:
     final_step: str = cfg_field('argmax', "'argmax', 'sample' or 'none': the last denoising step", choices=FINAL_STEPS)
     time_grid: str = cfg_field('uniform', "'uniform' steps, or 'log': equal ratios of times (short steps near min_t)",
                                choices=TIME_GRIDS)
+    remask_rate: float = cfg_field(1., "re-masking rate per unit time of the 'remdm' sampler (masked diffusion)", valid=at_least(0))
     precision: str = cfg_field('auto', "autocast of the denoiser: 'auto' (bf16 on GPUs with native bf16, else fp32), "
                                        "'fp32', 'bf16' or 'fp16' (CUDA only)", choices=PRECISIONS)
     sample_freq: int = cfg_field(500, 'steps between sample grids (0: only at the end)', valid=at_least(0))
@@ -437,11 +438,15 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     if Sm.time_grid != 'uniform' and 'time_grid' not in SAMPLERS[Sm.name].from_section(Sm, max_t):
         raise ValueError(f"sampler.time_grid={Sm.time_grid!r} is invalid for sampler.name={Sm.name!r}, which takes "
                          f"no time grid: expected 'uniform'")
+    if Sm.remask_rate != SamplerConfig.remask_rate and 'remask_rate' not in SAMPLERS[Sm.name].from_section(Sm, max_t):
+        raise ValueError(f"sampler.remask_rate={Sm.remask_rate!r} is invalid for sampler.name={Sm.name!r}, which "
+                         f"never re-masks: expected {SamplerConfig.remask_rate} (or sampler.name 'remdm')")
     check = SAMPLERS[Sm.name].check
     if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
-NEEDS_RATE = {'masked': ('absorbing',), 'carry_over': ('absorbing',)}  # loss or sampler name -> the rates it works with
+NEEDS_RATE = {'masked': ('absorbing',), 'carry_over': ('absorbing',), 'remdm': ('absorbing',),
+              'first_hitting': ('absorbing',)}  # loss or sampler name -> the rates it works with
 
 def check_config(cfg:Config, # the config to check; it is not changed
                 ) -> Config:

@@ -257,3 +257,9 @@ def remdm_sample(
     record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=num_steps, remasked=remasked)) if return_info else x
+
+# %% ../nbs/14_masked.ipynb #60bc756a
+register_sampler('remdm', remdm_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, remask_rate=Sm.remask_rate,
+                                                                  max_t=max_t), trajectory=False, guidance=False)
+register_sampler('first_hitting', first_hitting_sample, lambda Sm, max_t=1.: dict(max_t=max_t),  # D calls: no steps
+                 trajectory=False, guidance=False);

@@ -7,7 +7,9 @@ from __future__ import annotations
 import math, numbers
 from dataclasses import dataclass
 from typing import Callable
+import numpy as np
 import torch
+import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .core import sample_categorical
 import torch.nn.functional as F
@@ -22,7 +24,7 @@ __all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORD
            'chain_times', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels',
            'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'jump_times',
            'SamplerSpec', 'chain_kwargs', 'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables',
-           'band_reverse_rates', 'gives_probs']
+           'band_reverse_rates', 'gives_probs', 'plot_sampler_lab']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -412,7 +414,7 @@ def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  mask:torch.Tensor|None=None, # bool, broadcastable to (n,) + shape: dimensions fixed to x_cond
                  x_cond:torch.Tensor|None=None, # states broadcastable to (n,) + shape for the fixed dimensions
                  final_step:str='argmax', # 'argmax', 'sample' or 'none' (see above)
-                 time_grid:str|list='uniform', # 'uniform' steps, 'log': equal ratios of times, or the times (`jump_times`)
+                 time_grid:str|list='uniform', # 'uniform' steps, 'log': equal ratios of times, or the times (from jump_times)
                  banded:bool|None=None, # rates on a band around x^d where it pays (end of this page); None: on a CPU
                  generator:torch.Generator|None=None, # random generator on the samples' device
                  return_trajectory:bool=False, # also return the states after every step: (num_steps + 1, n) + shape
@@ -706,3 +708,26 @@ def gives_probs(denoiser, # a denoiser, or a wrapper of one
                ) -> bool:
     "Whether the denoiser computes $p_\\theta$ itself (`probs=True`): a DiT or U-ViT with a logistic output."
     return any(getattr(getattr(f, 'io', None), 'model_output', None) == 'logistic_pars' for f in unwrapped(denoiser))
+
+# %% ../nbs/04_sampling.ipynb #f4172e8f
+def plot_sampler_lab(rows:list, # the rows bench/sampler_lab.py writes (dicts: sampler, nfe, fid, fid_floor, seconds, n)
+                     ax:plt.Axes, # where to draw FID against network calls, log-log, with the seeds' spread
+                     title:str='', # the plot's title
+                    ) -> list:
+    "Draw a sampler lab's FID against network calls (mean +- sd over seeds) with its floor; return the table's lines."
+    pts = {}
+    for row in rows: pts.setdefault(row['sampler'], {}).setdefault(row['nfe'], []).append(row)
+    lines = [f"{'sampler':22s} {'calls':>5s} {'FID (mean +- sd over seeds)':>28s} {'seconds per sample':>19s}"]
+    for s, by_nfe in pts.items():
+        nfe = sorted(by_nfe)
+        fid = [float(np.mean([r['fid'] for r in by_nfe[k]])) for k in nfe]
+        sd = [float(np.std([r['fid'] for r in by_nfe[k]], ddof=1)) if len(by_nfe[k]) > 1 else 0. for k in nfe]
+        ax.errorbar(nfe, fid, yerr=sd, fmt='o-', ms=3, capsize=3, label=s)
+        lines += [f"{s:22s} {k:5d} {f:20.1f} +- {e:5.1f} {np.mean([r['seconds'] / r['n'] for r in by_nfe[k]]):19.3f}"
+                  for k, f, e in zip(nfe, fid, sd)]
+    ax.axhline(np.mean([r['fid_floor'] for r in rows]), ls='--', c='gray', lw=1,
+               label=f"floor ({rows[0]['n']} real images)")
+    ax.set(xscale='log', yscale='log', xlabel='network calls per image', ylabel=f"FID of {rows[0]['n']} samples",
+           title=title)
+    ax.legend(fontsize=7)
+    return lines
