@@ -8,12 +8,14 @@ grid ('uniform' steps, or 'log': equal ratios of times, short steps near min_t; 
 (notebook 14) also takes `remdm:ETA` (ReMDM with re-masking rate ETA, one call per step) and `first_hitting` (exact
 reveal times: D calls, whatever --nfe says):
 
-    python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256 Its step count is the NFE
-divided by the network calls per step (2 for midpoint and trapezoidal); the NFE written counts the calls of a chain,
-the final argmax step included (one more). For every sampler, NFE and seed: `--n` samples from the model card's other
-sampler settings, then the package's FID against MNIST's training set (notebook 11), with the floor of `--n` real test
-images. Rows are written after every point (atomically) so a long run can be read while it goes; `--resume` skips the
-points already in `--out`. The table printed at the end gives mean and standard deviation over the seeds.
+    python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256
+
+A sampler's step count is the NFE divided by the network calls per step (2 for midpoint and trapezoidal); the NFE
+written counts the calls of a chain, the final argmax step included (one more; carry-over and ReMDM take none). For
+every sampler, NFE and seed: `--n` samples from the model card's other sampler settings, then the package's FID
+against MNIST's training set (notebook 11), with the floor of `--n` real test images. Rows are written after every
+point (atomically) so a long run can be read while it goes; `--resume` skips the points already in `--out`. The table
+printed at the end gives mean and standard deviation over the seeds.
 """
 import argparse, json, math, time
 from pathlib import Path
@@ -80,7 +82,8 @@ def main():
             for seed in a.seeds:
                 if (spec, nfe, seed) in done: continue
                 t0, g = time.perf_counter(), torch.Generator().manual_seed(seed)
-                if name in ('remdm', 'first_hitting'): x = masked_draw(name, grid, net, rate, cfg, a.n, a.batch, steps, g)
+                if name in ('remdm', 'first_hitting'):
+                    x = masked_draw(name, grid, net, rate, cfg, a.n, a.batch, steps, g)
                 else: x = sample_images(net, rate, c, a.n, a.batch, generator=g, progress=False)
                 sec = time.perf_counter() - t0
                 ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)

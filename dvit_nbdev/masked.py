@@ -227,7 +227,7 @@ def remdm_sample(
     max_t:float=1., # starting time, where every dimension is masked (> 0)
     y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
     generator:torch.Generator|None=None, # random generator on the samples' device
-    return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls; 'remasked', re-maskings per sample
+    return_info:bool=False, # also return a dict: 'nfe', the denoiser calls; 'remasked', re-maskings per sample
     progress:bool=True, # show a progress bar
     device:str|torch.device|None=None, # device of the samples (default: the CPU)
 ):

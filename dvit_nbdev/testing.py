@@ -141,15 +141,18 @@ def _first_rows(inv, m):
 
 # %% ../nbs/16_testing.ipynb #1b892e0c
 @patch(cls_method=True)
-def from_probs(cls:ToyDistribution, probs:torch.Tensor, # probabilities (S**D,) of the states, in the order of all_states(S, D)
+def from_probs(cls:ToyDistribution,
+               probs:torch.Tensor, # probabilities (S**D,) of the states, in the order of all_states(S, D)
                S:int, # number of states per dimension
                D:int=1, # number of dimensions
               ) -> ToyDistribution:
     "A `ToyDistribution` with the given law over all $S^D$ states: one mixture component, class 0."
     probs = torch.as_tensor(probs, dtype=torch.float64)
-    if probs.shape != (S ** D,): raise ValueError(f"probs has shape {tuple(probs.shape)}; S={S}, D={D} needs ({S ** D},)")
+    if probs.shape != (S ** D,):
+        raise ValueError(f"probs has shape {tuple(probs.shape)}; S={S}, D={D} needs ({S ** D},)")
     if (probs < 0).any() or abs(probs.sum().item() - 1) > 1e-9:
-        raise ValueError(f"probs must be >= 0 and sum to 1; got min {probs.min().item():.3g}, sum {probs.sum().item():.12g}")
+        raise ValueError(f"probs must be >= 0 and sum to 1; got min {probs.min().item():.3g}, "
+                         f"sum {probs.sum().item():.12g}")
     toy = cls.__new__(cls)
     toy.S, toy.D, toy.num_classes, toy.noise, toy.states = S, D, 1, None, all_states(S, D)
     toy.probs, toy.comp_probs, toy.weights = probs, probs[None], torch.ones(1, dtype=torch.float64)
