@@ -4,7 +4,8 @@
     python bench/sampler_lab.py mnist16_gaussian --samplers tau_leaping:uniform tau_leaping:log euler:log
 
 Each sampler is `name:grid`: a registered sampler (tau_leaping, euler, midpoint, trapezoidal, carry_over) and a time
-grid ('uniform' steps, or 'log': equal ratios of times, short steps near min_t; notebook 04). A masked-diffusion model
+grid ('uniform' steps, 'log': equal ratios of times, short steps near min_t, or 'jumps': equal expected jumps per
+step from MNIST's training histogram, `jump_times`; notebook 04). A masked-diffusion model
 (notebook 14) also takes `remdm:ETA` (ReMDM with re-masking rate ETA, one call per step) and `first_hitting` (exact
 reveal times: D calls, whatever --nfe says):
 
@@ -34,6 +35,15 @@ def masked_draw(name, arg, net, rate, cfg, n, batch, steps, generator):
         else: out.append(remdm_sample(net, rate, shape, m, num_steps=steps, remask_rate=float(arg), max_t=max_t,
                                       generator=generator, progress=False))
     return torch.cat(out)
+
+def jump_grid(rate, cfg, steps):
+    "The times of `jump_times` for MNIST's training histogram at the model's S (notebook 04)."
+    import torch
+    from dvit_nbdev.data import load_mnist, quantise
+    from dvit_nbdev.sampling import jump_times
+    g = load_mnist(train=True)[0]
+    p0 = torch.bincount(quantise(g, cfg.data.S).flatten(), minlength=rate.S).double()
+    return jump_times(rate, p0 / p0.sum(), steps, cfg.training.max_t, cfg.sampler.min_t)
 
 def table(rows):
     "Mean +- sd of FID over seeds, per sampler and NFE: a list of lines."
@@ -77,14 +87,16 @@ def main():
             steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
             if name in ('remdm', 'first_hitting'): calls = steps  # one call per step (per reveal), no final step
             else:
-                c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.time_grid': grid})
+                c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps,
+                                          'sampler.time_grid': grid if grid != 'jumps' else 'uniform'})
+                extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
                 calls = steps * CALLS_PER_STEP.get(name, 1) + (c.sampler.final_step != 'none' and name != 'carry_over')
             for seed in a.seeds:
                 if (spec, nfe, seed) in done: continue
                 t0, g = time.perf_counter(), torch.Generator().manual_seed(seed)
                 if name in ('remdm', 'first_hitting'):
                     x = masked_draw(name, grid, net, rate, cfg, a.n, a.batch, steps, g)
-                else: x = sample_images(net, rate, c, a.n, a.batch, generator=g, progress=False)
+                else: x = sample_images(net, rate, c, a.n, a.batch, generator=g, progress=False, **extra)
                 sec = time.perf_counter() - t0
                 ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)
                 rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=calls, seed=seed,
