@@ -128,6 +128,19 @@ def _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device):
     shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
     return shape, device, check_sample_labels(denoiser, y, n, None, device)
 
+def _masked_logits(denoiser, x, t, y, shape, rate, record, step):
+    "The denoiser's logits (n, D, S-1) over the clean states at (x, t), and which are finite (n, D), recorded at step."
+    logits = denoise(denoiser, x, t, y, (len(x), *shape), rate.S)[..., :-1]  # the mask's logit dropped
+    finite = torch.isfinite(torch.logsumexp(logits.float(), -1))  # (n, D)
+    record.at(step, 'step'); record.watch(finite.all(-1), t, 1)  # 1: the logits
+    return logits, finite
+
+def _draw_reveals(x, reveal, logits, finite, generator):
+    "Set the dimensions where reveal (n, D) holds to draws from the softmax of their logits (in place)."
+    idx = reveal.nonzero(as_tuple=True)
+    x[idx] = sample_categorical(torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1),
+                                generator=generator)  # (J,) from (J, S-1)
+
 @torch.no_grad()
 def carry_over_sample(
     denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
@@ -152,15 +165,10 @@ def carry_over_sample(
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
     record = SamplerRecord(device, num_steps)  # the first step with non-finite logits, recorded on the device
     for k in tqdm(range(num_steps), disable=not progress, desc='carry-over'):
-        # (n, D, S-1)
         t = torch.full((n,), ts[k], device=device)  # (n,)
-        logits = denoise(denoiser, x, t, y, (n, *shape), rate.S)[..., :-1]
-        finite = torch.isfinite(torch.logsumexp(logits.float(), -1))  # (n, D)
-        record.at(k + 1, 'step'); record.watch(finite.all(-1), t, 1)  # 1: the logits
+        logits, finite = _masked_logits(denoiser, x, t, y, shape, rate, record, k + 1)  # (n, D, S-1), (n, D)
         reveal = (x == rate.mask) & (torch.rand(x.shape, generator=generator, device=device) < reveal_p[k])  # (n, D)
-        idx = reveal.nonzero(as_tuple=True)
-        probs = torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1)  # (J, S-1)
-        x[idx] = sample_categorical(probs, generator=generator)
+        _draw_reveals(x, reveal, logits, finite, generator)
     record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=num_steps)) if return_info else x
@@ -245,14 +253,10 @@ def remdm_sample(
         sigma = min(remask_rate * (ts[k] - ts[k + 1]), (1 - a[k + 1]) / a[k]) if a[k] > 0 else 0.
         p_reveal = (a[k + 1] - (1 - sigma) * a[k]) / (1 - a[k]) if a[k] < 1 else 0.
         t = torch.full((n,), ts[k], device=device)  # (n,)
-        logits = denoise(denoiser, x, t, y, (n, *shape), rate.S)[..., :-1]  # (n, D, S-1)
-        finite = torch.isfinite(torch.logsumexp(logits.float(), -1))  # (n, D)
-        record.at(k + 1, 'step'); record.watch(finite.all(-1), t, 1)
+        logits, finite = _masked_logits(denoiser, x, t, y, shape, rate, record, k + 1)  # (n, D, S-1), (n, D)
         masked, u = x == rate.mask, torch.rand(x.shape, generator=generator, device=device)  # (n, D)
         reveal, remask = masked & (u < p_reveal), ~masked & (u < sigma)
-        idx = reveal.nonzero(as_tuple=True)
-        probs = torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1)  # (J, S-1)
-        x[idx] = sample_categorical(probs, generator=generator)
+        _draw_reveals(x, reveal, logits, finite, generator)
         x[remask] = rate.mask; remasked += remask.sum(1)
     record.check()
     x = x.view(n, *shape)
