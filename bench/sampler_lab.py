@@ -6,8 +6,8 @@
 Each sampler is `name:grid`: a registered sampler (tau_leaping, euler, midpoint, trapezoidal, carry_over) and a time
 grid ('uniform' steps, 'log': equal ratios of times, short steps near min_t, or 'jumps': equal expected jumps per
 step from MNIST's training histogram, `jump_times`; notebook 04). A masked-diffusion model
-(notebook 14) also takes `remdm:ETA` (ReMDM with re-masking rate ETA, one call per step) and `first_hitting` (exact
-reveal times: D calls, whatever --nfe says):
+(notebook 14) also takes `remdm:ETA` (ReMDM with sampler.remask_rate ETA, one call per step) and `first_hitting`
+(exact reveal times: D calls, whatever --nfe says):
 
     python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256
 
@@ -23,19 +23,6 @@ from pathlib import Path
 
 CALLS_PER_STEP = {'midpoint': 2, 'trapezoidal': 2}
 
-def masked_draw(name, arg, net, rate, cfg, n, batch, steps, generator):
-    "n samples of ReMDM (arg: its re-masking rate) or the first-hitting sampler, in batches."
-    import torch
-    from dvit_nbdev.masked import first_hitting_sample, remdm_sample
-    out, shape, max_t = [], tuple(cfg.data.shape), cfg.training.max_t
-    for i in range(0, n, batch):
-        m = min(batch, n - i)
-        if name == 'first_hitting':
-            out.append(first_hitting_sample(net, rate, shape, m, max_t=max_t, generator=generator, progress=False))
-        else: out.append(remdm_sample(net, rate, shape, m, num_steps=steps, remask_rate=float(arg), max_t=max_t,
-                                      generator=generator, progress=False))
-    return torch.cat(out)
-
 def jump_grid(rate, cfg, steps):
     "The times of `jump_times` for MNIST's training histogram at the model's S (notebook 04)."
     import torch
@@ -44,18 +31,6 @@ def jump_grid(rate, cfg, steps):
     g = load_mnist(train=True)[0]
     p0 = torch.bincount(quantise(g, cfg.data.S).flatten(), minlength=rate.S).double()
     return jump_times(rate, p0 / p0.sum(), steps, cfg.training.max_t, cfg.sampler.min_t)
-
-def table(rows):
-    "Mean +- sd of FID over seeds, per sampler and NFE: a list of lines."
-    import numpy as np
-    keys = sorted({(r['sampler'], r['nfe']) for r in rows}, key=lambda k: (k[0], k[1]))
-    lines = [f"{'sampler':26s} {'NFE':>4s} {'FID mean':>9s} {'sd':>6s} {'seeds':>5s} {'s/sample':>9s}"]
-    for s, nfe in keys:
-        f = [r['fid'] for r in rows if (r['sampler'], r['nfe']) == (s, nfe)]
-        sec = [r['seconds'] / r['n'] for r in rows if (r['sampler'], r['nfe']) == (s, nfe)]
-        lines.append(f"{s:26s} {nfe:4d} {np.mean(f):9.1f} {np.std(f, ddof=1) if len(f) > 1 else 0:6.1f} {len(f):5d} "
-                     f"{np.mean(sec):9.3f}")
-    return lines
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -71,10 +46,11 @@ def main():
     ap.add_argument('--resume', action='store_true', help='keep the rows already in --out and skip their points')
     a = ap.parse_args()
     import torch
-    from dvit_nbdev.config import apply_overrides
+    from dvit_nbdev.config import apply_overrides, SamplerConfig
     from dvit_nbdev.core import atomic_write_text, masks_to_black
     from dvit_nbdev.metrics import evaluate_samples
     from dvit_nbdev.pretrained import load_pretrained, model_card
+    from dvit_nbdev.sampling import plot_sampler_lab
     from dvit_nbdev.train import sample_images
     torch.set_num_threads(a.threads)
     net, rate, cfg = load_pretrained(a.model, 'cpu')
@@ -85,18 +61,17 @@ def main():
         name, _, grid = spec.partition(':')
         for nfe in (a.nfe if name != 'first_hitting' else [math.prod(cfg.data.shape)]):
             steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
-            if name in ('remdm', 'first_hitting'): calls = steps  # one call per step (per reveal), no final step
-            else:
-                c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps,
-                                          'sampler.time_grid': grid if grid != 'jumps' else 'uniform'})
-                extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
-                calls = steps * CALLS_PER_STEP.get(name, 1) + (c.sampler.final_step != 'none' and name != 'carry_over')
+            eta = float(grid) if name == 'remdm' else SamplerConfig.remask_rate  # remdm:ETA
+            c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.remask_rate': eta,
+                                      'sampler.time_grid': grid if grid in ('uniform', 'log') else 'uniform'})
+            extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
+            final = c.sampler.final_step != 'none' and name not in ('carry_over', 'remdm', 'first_hitting')
+            calls = steps * CALLS_PER_STEP.get(name, 1) + final  # network calls per image
             for seed in a.seeds:
                 if (spec, nfe, seed) in done: continue
-                t0, g = time.perf_counter(), torch.Generator().manual_seed(seed)
-                if name in ('remdm', 'first_hitting'):
-                    x = masked_draw(name, grid, net, rate, cfg, a.n, a.batch, steps, g)
-                else: x = sample_images(net, rate, c, a.n, a.batch, generator=g, progress=False, **extra)
+                t0 = time.perf_counter()
+                x = sample_images(net, rate, c, a.n, a.batch, generator=torch.Generator().manual_seed(seed),
+                                  progress=False, **extra)
                 sec = time.perf_counter() - t0
                 ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)
                 rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=calls, seed=seed,
@@ -104,6 +79,6 @@ def main():
                 print(f"{spec:24s} NFE {calls:4d} seed {seed}: FID {ev['fid']:7.1f} (floor {ev['fid_floor']:.1f}), "
                       f"{sec:6.1f} s", flush=True)
                 if a.out: atomic_write_text(json.dumps(rows, indent=1), a.out)
-    print('\n'.join(table(rows)))
+    print('\n'.join(plot_sampler_lab(rows)))
 
 if __name__ == '__main__': main()

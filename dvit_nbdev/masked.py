@@ -111,11 +111,14 @@ def masked_diffusion_loss(
     return per if per_datum else per.mean() / x0f.shape[1]
 
 # %% ../nbs/14_masked.ipynb #6a6a5f07
+def _grid_alphas(schedule, ts):
+    "alpha_t at each time of the grid `ts` as Python floats, 1 at its end: the last step reveals every dimension left."
+    return mask_alpha(schedule, torch.tensor(ts[:-1], dtype=torch.float64)).tolist() + [1.]
+
 def _reveal_probs(schedule, ts):
     ("Probability (alpha_s - alpha_t) / (1 - alpha_t) for each step t -> s of the grid `ts`, "
      "as Python floats (1 at the last step).")
-    a = mask_alpha(schedule, torch.tensor(ts, dtype=torch.float64)).tolist()
-    a[-1] = 1.  # the last step reveals every dimension still masked
+    a = _grid_alphas(schedule, ts)
     return [(a[k + 1] - a[k]) / (1 - a[k]) if a[k] < 1 else 0. for k in range(len(ts) - 1)]
 
 def _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device):
@@ -244,8 +247,7 @@ def remdm_sample(
     shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
     check_int('num_steps', num_steps, 1); remask_rate = check_number(remask_rate, 'remask_rate', ge=0)
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
-    a = mask_alpha(rate.schedule, torch.tensor(ts, dtype=torch.float64)).tolist()
-    a[-1] = 1.  # the last step reveals every dimension still masked
+    a = _grid_alphas(rate.schedule, ts)
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
     remasked = torch.zeros(n, dtype=torch.long, device=device)
     record = SamplerRecord(device, num_steps)

@@ -711,10 +711,10 @@ def gives_probs(denoiser, # a denoiser, or a wrapper of one
 
 # %% ../nbs/04_sampling.ipynb #f4172e8f
 def plot_sampler_lab(rows:list, # the rows bench/sampler_lab.py writes (dicts: sampler, nfe, fid, fid_floor, seconds, n)
-                     ax:plt.Axes, # where to draw FID against network calls, log-log, with the seeds' spread
+                     ax:plt.Axes|None=None, # where to draw FID against calls (log-log, seeds' spread); None: no plot
                      title:str='', # the plot's title
                     ) -> list:
-    "Draw a sampler lab's FID against network calls (mean +- sd over seeds) with its floor; return the table's lines."
+    "A sampler lab's table (FID mean +- sd over seeds per sampler and calls) as lines; drawn on ax with its floor."
     pts = {}
     for row in rows: pts.setdefault(row['sampler'], {}).setdefault(row['nfe'], []).append(row)
     lines = [f"{'sampler':22s} {'calls':>5s} {'FID (mean +- sd over seeds)':>28s} {'seconds per sample':>19s}"]
@@ -722,9 +722,10 @@ def plot_sampler_lab(rows:list, # the rows bench/sampler_lab.py writes (dicts: s
         nfe = sorted(by_nfe)
         fid = [float(np.mean([r['fid'] for r in by_nfe[k]])) for k in nfe]
         sd = [float(np.std([r['fid'] for r in by_nfe[k]], ddof=1)) if len(by_nfe[k]) > 1 else 0. for k in nfe]
-        ax.errorbar(nfe, fid, yerr=sd, fmt='o-', ms=3, capsize=3, label=s)
+        if ax is not None: ax.errorbar(nfe, fid, yerr=sd, fmt='o-', ms=3, capsize=3, label=s)
         lines += [f"{s:22s} {k:5d} {f:20.1f} +- {e:5.1f} {np.mean([r['seconds'] / r['n'] for r in by_nfe[k]]):19.3f}"
                   for k, f, e in zip(nfe, fid, sd)]
+    if ax is None: return lines
     ax.axhline(np.mean([r['fid_floor'] for r in rows]), ls='--', c='gray', lw=1,
                label=f"floor ({rows[0]['n']} real images)")
     ax.set(xscale='log', yscale='log', xlabel='network calls per image', ylabel=f"FID of {rows[0]['n']} samples",
