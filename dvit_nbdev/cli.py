@@ -217,7 +217,8 @@ def dvit_sample(argv:list|None=None, # the arguments (default: the command line'
         cfg = apply_overrides(cfg, a)
         dev = next(net.parameters()).device
         seed_everything(seed)
-        kw = dict(y=y, device=dev, progress=not quiet, return_trajectory=anim is not None)
+        kw = dict(y=y, device=dev, progress=not quiet)  # only what every sampler takes, and what was asked for
+        if anim is not None: kw['return_trajectory'] = True
         if gs is not None: kw['guidance_scale'] = gs
         res = sample_images(net, rate, cfg, n, batch_size=bs, **kw)
         x, traj = res if anim is not None else (res, None)

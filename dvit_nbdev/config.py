@@ -158,6 +158,8 @@ class ModelConfig:
     model_output: str = cfg_field('logits', "'logits' or 'logistic_pars' (truncated discretised logistic)",
                                   choices=('logits', 'logistic_pars'), frozen=True)
     fix_logistic: bool = cfg_field(False, 'logistic mean tanh(mu) instead of tanh(x + mu)', frozen=True)
+    logistic_mixtures: int = cfg_field(1, "K components of a logistic output ('logistic_pars'; a mixture when K > 1)",
+                                       frozen=True, valid=at_least(1))
     head: str = cfg_field('linear', "'linear' (per token, to p*p*C*S logits) or 'conv' (the reference's 3x3 conv)",
                           choices=('linear', 'conv'), frozen=True)
     input_mode: str = cfg_field('scaled', "'scaled' (states to [-1, 1]) or 'embedding' (learned per-state vectors)",
@@ -270,7 +272,8 @@ def build_rate(R:RateConfig, # the rate section
 _MODEL_KWARGS = dict(patch_size='patch_size', depth='depth', hidden_dim='hidden_dim', num_heads='num_heads',
                      mlp_ratio='mlp_ratio', dropout='dropout_attention', num_classes='num_classes',
                      class_dropout_prob='class_dropout_prob', time_scale_factor='time_scale_factor',
-                     model_output='model_output', fix_logistic='fix_logistic', head='head', input_mode='input_mode',
+                     model_output='model_output', fix_logistic='fix_logistic', logistic_mixtures='logistic_mixtures',
+                     head='head', input_mode='input_mode',
                      use_checkpoint='use_checkpoint')
 
 def build_model(M:ModelConfig, # the model section
@@ -446,8 +449,17 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
-NEEDS_RATE = {'masked': ('absorbing',), 'carry_over': ('absorbing',), 'remdm': ('absorbing',),
-              'first_hitting': ('absorbing',)}  # loss or sampler name -> the rates it works with
+NEEDS_RATE = {'masked': ('absorbing',)}  # loss name -> the rates it works with
+
+def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
+    "Raise unless the sampler `name` works with the rate: its registry entry names its rates (None: any without a mask)."
+    rates = SAMPLERS[name].rates
+    if rates is None and has_mask:
+        masking = [n for n, s in SAMPLERS.items() if s.rates is not None and rate_name in s.rates]
+        raise ValueError(f"sampler.name={name!r} is invalid for rate.name={rate_name!r}: it would leave mask states in "
+                         f"its samples; expected one of {masking} (the samplers that resolve masks)")
+    _require(rates is None or rate_name in rates, 'sampler.name', name,
+             f"a sampler for rate.name={rate_name!r} ({name!r} needs rate.name in {list(rates or ())})")
 
 def check_config(cfg:Config, # the config to check; it is not changed
                 ) -> Config:
@@ -458,10 +470,10 @@ def check_config(cfg:Config, # the config to check; it is not changed
     S = _check_rate(cfg.rate, cfg.data.S)
     _check_model(cfg.model, cfg.data, S, cfg.rate.name)
     _check_sampler(cfg.sampler, cfg.training.max_t)
-    for key, name in (('loss.name', cfg.loss.name), ('sampler.name', cfg.sampler.name)):
-        needs = NEEDS_RATE.get(name)
-        _require(needs is None or cfg.rate.name in needs, key, name,
-                 f"a {key.split('.')[0]} for rate.name={cfg.rate.name!r} ({name!r} needs rate.name in {list(needs or ())})")
+    needs = NEEDS_RATE.get(cfg.loss.name)
+    _require(needs is None or cfg.rate.name in needs, 'loss.name', cfg.loss.name,
+             f"a loss for rate.name={cfg.rate.name!r} ({cfg.loss.name!r} needs rate.name in {list(needs or ())})")
+    _check_sampler_rate(cfg.sampler.name, cfg.rate.name, S != cfg.data.S)
     return cfg
 
 def normalise_config(cfg:Config, # a config, possibly with the deprecated training.bf16 set

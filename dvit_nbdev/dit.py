@@ -85,6 +85,7 @@ class DiT(nn.Module):
                  time_scale_factor:float=1000., # t in [0, 1] is multiplied by this before the sinusoids
                  model_output:str='logits', # 'logits' or 'logistic_pars'
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of tanh(x + mu)
+                 logistic_mixtures:int=1, # K components of a logistic output (3K numbers per pixel when K > 1)
                  head:str='linear', # 'linear' (wide) or 'conv' (the reference's)
                  input_mode:str='scaled', # 'scaled' or 'embedding'
                  state_embed_dim:int=8, # per-state vector width ('embedding' mode)
@@ -92,7 +93,7 @@ class DiT(nn.Module):
                 ):
         super().__init__()
         self.io = DenoiserIO(img_size, in_channels, num_states, num_classes, input_mode, state_embed_dim,
-                             model_output, fix_logistic)
+                             model_output, fix_logistic, logistic_mixtures)
         self.use_checkpoint = use_checkpoint
         self.patch = PatchEmbed(img_size, patch_size, self.io.in_dim, hidden_dim)
         pos = sincos_pos_embed_2d(hidden_dim, self.patch.grid)[None]  # (1, N, dim)

@@ -16,7 +16,8 @@ from .core import check_states, check_shape
 
 # %% auto #0
 __all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
-           'discretized_logistic_logits', 'discretized_logistic_log_prob', 'discretized_logistic_probs', 'pair',
+           'discretized_logistic_logits', 'discretized_logistic_log_prob', 'discretized_logistic_probs',
+           'discretized_mixture_logits', 'discretized_mixture_log_prob', 'discretized_mixture_probs', 'pair',
            'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d', 'sincos_pos_embed_2d',
            'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp', 'run_block', 'PixelHead',
            'num_params', 'Backbone', 'register_backbone', 'attention_maps', 'show_attention']
@@ -129,6 +130,36 @@ def discretized_logistic_probs(mean:torch.Tensor, # logistic means in [-1, 1], a
         parts.append(p)
     return torch.cat(parts).view(*mean.shape, S) if parts else m.new_zeros(*mean.shape, S)
 
+# %% ../nbs/05_layers.ipynb #eda24e3c
+def discretized_mixture_logits(logit_w:torch.Tensor, # mixture logits w (..., K)
+                               mean:torch.Tensor, # component means in [-1, 1] (..., K)
+                               log_scale:torch.Tensor, # log of the component scales (..., K)
+                               S:int, # number of bins (states)
+                              ) -> torch.Tensor:
+    "Log-probabilities (..., S) of a mixture of K discretised logistics with weights softmax(w)."
+    comp = discretized_logistic_logits(mean, log_scale, S)  # (..., K, S)
+    return torch.logsumexp(F.log_softmax(logit_w.float(), -1)[..., None] + comp, -2)  # (..., S)
+
+def discretized_mixture_log_prob(logit_w:torch.Tensor, # mixture logits w (..., K)
+                                 mean:torch.Tensor, # component means in [-1, 1] (..., K)
+                                 log_scale:torch.Tensor, # log of the component scales (..., K)
+                                 x0:torch.Tensor, # the bins whose log-probability is wanted (...), in [0, S)
+                                 S:int, # number of bins (states)
+                                ) -> torch.Tensor:
+    "The log-probability (...) of bin `x0` alone under `discretized_mixture_logits`: no (..., S) table."
+    comp = discretized_logistic_log_prob(mean, log_scale, x0[..., None].expand(mean.shape), S)  # (..., K)
+    return torch.logsumexp(F.log_softmax(logit_w.float(), -1) + comp, -1)
+
+def discretized_mixture_probs(logit_w:torch.Tensor, # mixture logits w (..., K)
+                              mean:torch.Tensor, # component means in [-1, 1] (..., K)
+                              log_scale:torch.Tensor, # log of the component scales (..., K)
+                              S:int, # number of bins (states)
+                             ) -> torch.Tensor:
+    "The probabilities (..., S) of `discretized_mixture_logits` without a logarithm: weights times components."
+    pi = torch.softmax(logit_w.to(torch.promote_types(logit_w.dtype, torch.float32)), -1)  # (..., K)
+    return torch.einsum('...k,...ks->...s', pi, discretized_logistic_probs(mean, log_scale, S))
+
+
 # %% ../nbs/05_layers.ipynb #77db3b93
 def pair(v:int|tuple, # an int, or a pair of ints
          name:str='img_size', # the argument's name, for the message
@@ -150,6 +181,7 @@ class DenoiserIO(nn.Module):
                  state_embed_dim:int=8, # width of the per-state vector ('embedding' mode)
                  model_output:str='logits', # 'logits': S numbers per dimension; 'logistic_pars': 2
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of the residual tanh(x + mu)
+                 logistic_mixtures:int=1, # K components of the logistic output: 3K numbers per dimension when K > 1
                 ):
         super().__init__()
         (self.H, self.W), self.C, self.S, self.num_classes = pair(img_size), in_channels, num_states, num_classes or 0
@@ -160,10 +192,19 @@ class DenoiserIO(nn.Module):
         if self.num_classes < 0: raise ValueError(f"num_classes={num_classes!r}; expected 0 (unconditional) or more")
         self.input_mode = check_choice(input_mode, ('scaled', 'embedding'), 'input_mode')
         self.model_output = check_choice(model_output, ('logits', 'logistic_pars'), 'model_output')
-        self.fix_logistic = fix_logistic
+        self.fix_logistic, K = fix_logistic, logistic_mixtures
+        if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+            raise ValueError(f"logistic_mixtures={K!r}; expected an int >= 1")
+        if K > 1 and model_output != 'logistic_pars':
+            raise ValueError(f"logistic_mixtures={K} needs model_output='logistic_pars', got {model_output!r}")
+        self.K = K
+        # K > 1: the components start apart (fixed offsets of their pre-tanh means); with equal starts and a
+        # zero-initialised last layer they would get equal gradients and stay one logistic forever
+        self.register_buffer('mix_offset', torch.linspace(-2, 2, K) if K > 1 else torch.zeros(1), persistent=False)
         self.state_embed = nn.Embedding(num_states, state_embed_dim) if input_mode == 'embedding' else None
         self.in_dim = in_channels * (state_embed_dim if input_mode == 'embedding' else 1)  # channels the patches carry
-        self.out_dim = in_channels * (num_states if model_output == 'logits' else 2)  # numbers per pixel to produce
+        per = num_states if model_output == 'logits' else 2 if K == 1 else 3 * K
+        self.out_dim = in_channels * per  # numbers per pixel to produce
 
 # %% ../nbs/05_layers.ipynb #9e8baa0c
 @patch
@@ -213,11 +254,28 @@ def decode(self:DenoiserIO,
     if self.model_output == 'logits':
         logits = out.float().reshape(B, C, S, H, W).permute(0, 1, 3, 4, 2).contiguous()  # (B, C, H, W, S)
         if probs: logits = torch.softmax(logits, -1)
-    else:
-        mu, log_s = out.float().reshape(B, C, 2, H, W).unbind(2)  # each (B, C, H, W)
-        mean = torch.tanh(mu if self.fix_logistic else scale_states(x, S) + mu)
+    elif self.K == 1:
+        mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W)
         logits = (discretized_logistic_probs if probs else discretized_logistic_logits)(mean, log_s, S)
+    else:
+        w, mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W, K)
+        logits = (discretized_mixture_probs if probs else discretized_mixture_logits)(w, mean, log_s, S)
     return logits.reshape(B, C * H * W, S) if flat else logits
+
+@patch
+def logistic_pars(self:DenoiserIO,
+                  out:torch.Tensor, # the backbone's per-pixel output (B, out_dim, H, W)
+                  x:torch.Tensor, # the input states (B, C, H, W)
+                 ) -> tuple:
+    "A logistic output's (means, log-scales) (B, C, H, W); for K > 1 (mixture logits, means, log-scales) (..., K)."
+    B, C, H, W, S, K = len(x), self.C, self.H, self.W, self.S, self.K
+    base = 0. if self.fix_logistic else scale_states(x, S)  # the residual mean's input value, (B, C, H, W)
+    if K == 1:
+        mu, log_s = out.float().reshape(B, C, 2, H, W).unbind(2)  # each (B, C, H, W)
+        return torch.tanh(base + mu), log_s
+    w, mu, log_s = out.float().reshape(B, C, 3, K, H, W).permute(0, 1, 4, 5, 2, 3).unbind(-2)  # each (B, C, H, W, K)
+    base = base[..., None] if torch.is_tensor(base) else base
+    return w, torch.tanh(base + mu + self.mix_offset), log_s
 
 
 @patch
@@ -231,9 +289,11 @@ def log_prob(self:DenoiserIO,
     if self.model_output == 'logits':
         logits = self.decode(out, x, flat=True)  # (B, D, S)
         return -F.cross_entropy(logits.flatten(0, 1), x0.reshape(-1).long(), reduction='none').view(B, -1)
-    mu, log_s = out.float().reshape(B, C, 2, H, W).unbind(2)  # each (B, C, H, W)
-    mean = torch.tanh(mu if self.fix_logistic else scale_states(x, S) + mu)
-    return discretized_logistic_log_prob(mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
+    if self.K == 1:
+        mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W)
+        return discretized_logistic_log_prob(mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
+    w, mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W, K)
+    return discretized_mixture_log_prob(w, mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
 
 # %% ../nbs/05_layers.ipynb #7a992c40
 def patchify(x:torch.Tensor, # images (B, c, H, W)

@@ -248,8 +248,14 @@ class DigitClassifier(nn.Module):
             nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, size/4, size/4)
             nn.Flatten(), nn.Linear(32 * (size // 4) ** 2, num_features), nn.ReLU())           # (N, F): the features
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(num_features, num_classes))  # (N, 10)
-    def features(self, x): return self.body(check_unit_images(x, self.size))
-    def forward(self, x): return self.head(self.features(x))
+    def features(self, x:torch.Tensor, # images (N, 1, size, size) in [0, 1]
+                ) -> torch.Tensor:
+        "The penultimate features (N, num_features) that the FID compares."
+        return self.body(check_unit_images(x, self.size))
+    def forward(self, x:torch.Tensor, # images (N, 1, size, size) in [0, 1]
+               ) -> torch.Tensor:
+        "Class logits (N, num_classes)."
+        return self.head(self.features(x))
 
 # %% ../nbs/11_metrics.ipynb #12541dcc
 _CLF_DATASETS = ('mnist', 'digits')

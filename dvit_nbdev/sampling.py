@@ -19,12 +19,12 @@ from .losses import denoise, reverse_rates_at, denoiser_classes, unwrapped
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS', 'INITIAL_DISTS', 'FINAL_STEPS',
-           'TIME_GRIDS', 'SAMPLERS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord', 'leap', 'band_leap', 'by_offset',
-           'chain_times', 'is_int', 'is_number', 'require', 'check_int', 'check_datum_shape', 'check_sample_labels',
-           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'jump_times',
-           'SamplerSpec', 'chain_kwargs', 'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables',
-           'band_reverse_rates', 'gives_probs', 'plot_sampler_lab']
+__all__ = ['CHECK_EVERY', 'EXACT_JUMPS_PER_DIM', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS',
+           'INITIAL_DISTS', 'FINAL_STEPS', 'TIME_GRIDS', 'SAMPLERS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord',
+           'leap', 'band_leap', 'by_offset', 'chain_times', 'is_int', 'is_number', 'require', 'check_int',
+           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
+           'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs', 'register_sampler',
+           'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates', 'gives_probs', 'plot_sampler_lab']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -33,6 +33,7 @@ class NonFiniteError(ValueError):
                 ): super().__init__(message)
 
 CHECK_EVERY = 50  # steps between two looks at the record of non-finite values (each look is one host synchronisation)
+EXACT_JUMPS_PER_DIM = 32  # exact_sample's default bound: at most this many jumps per dimension of a chain, on average
 BAND_MIN_S = 64  # fewer states: no band of rates (the end of this page), the dense product is cheap
 
 class SamplerRecord:
@@ -503,6 +504,7 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
                  return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
                  progress:bool=True, # show a progress bar
                  device:str|torch.device|None=None, # device of the samples
+                 max_jumps:int|None=None, # most jumps one chain may make (None: EXACT_JUMPS_PER_DIM per dimension)
                 ) -> torch.Tensor:
     "Simulate the reverse chain jump by jump (Gillespie with time-varying rates): states `(n, *shape)` (then info)."
     shape = check_datum_shape(shape)
@@ -516,6 +518,10 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     E = torch.empty(n, dtype=torch.float64, device=device).exponential_(generator=generator)
     H = torch.zeros(n, dtype=torch.float64, device=device)  # integrated rate since the last jump
     bar, it = tqdm(total=num_grid, disable=not progress, desc='exact'), 0
+    D = math.prod(shape)
+    if max_jumps is not None: check_int('max_jumps', max_jumps, 1)
+    cap = EXACT_JUMPS_PER_DIM * D if max_jumps is None else max_jumps
+    jumps = torch.zeros(n, dtype=torch.long, device=device)  # jumps of each chain so far
     while (node <= num_grid).any():
         it += 1; rev.at(it, 'iteration')
         live = (node <= num_grid).nonzero()[:, 0]
@@ -532,6 +538,11 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
             t_cur[jp], H[jp] = tau, 0.
             E[jp] = torch.empty(len(jp), dtype=torch.float64, device=device).exponential_(generator=generator)
             lam_cur[jp] = _exit_rate(rev, x[jp], tau, jp)
+            jumps[jp] += 1
+            if int(jumps.max()) > cap:  # the loop synchronises anyway (the `while` test)
+                raise RuntimeError(f"exact_sample: a chain made more than max_jumps={cap} jumps before t={min_t} (its "
+                                   f"cost follows its jumps, not num_grid); the learned rates jump far more than "
+                                   f"{EXACT_JUMPS_PER_DIM} times per dimension: use a leaping sampler such as tau_leaping")
         bar.n = int(node.min().clamp(max=num_grid)); bar.refresh()
         if it % CHECK_EVERY == 0: rev.rec.check()
     bar.close(); rev.rec.check()
@@ -591,6 +602,7 @@ class SamplerSpec:
     check: Callable|None = None  # check(section, max_t): raise a ValueError naming the key and the value
     trajectory: bool = True  # fn records a trajectory when asked (return_trajectory=True): animations
     guidance: bool = True  # fn takes guidance_scale (classifier-free guidance)
+    rates: tuple|None = None  # the rate names it works with; None: every rate without extra states (a mask)
 
 SAMPLERS = {}  # sampler.name -> SamplerSpec
 _OWNERS = {}  # sampler.name -> the qualified name of its function or step
@@ -612,6 +624,7 @@ def register_sampler(name:str, # the sampler.name that selects it
                      step:Callable|None=None, # instead of fn: a step of sample_chain, step(rev, x, t, h, ordinal, gen)
                      trajectory:bool=True, # fn records a trajectory when asked
                      guidance:bool=True, # fn takes guidance_scale
+                     rates:tuple|None=None, # the rate names it works with (None: any rate without a mask state)
                     ) -> Callable:
     "Make a sampler selectable as `sampler.name`: a whole sampler `fn`, or one `step` of `sample_chain`."
     if not isinstance(name, str) or not name.isidentifier():
@@ -626,7 +639,7 @@ def register_sampler(name:str, # the sampler.name that selects it
         fn = sample_chain
         from_section = from_section or (lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': name})
     if from_section is None: raise ValueError(f"sampler {name!r}: a whole sampler needs from_section")
-    SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance)
+    SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance, None if rates is None else tuple(rates))
     return own
 
 def _check_pc(Sm, max_t=1.):
