@@ -4,6 +4,7 @@
     python bench/torture.py --kills 50 --seed 1 --keep runs/torture
     python bench/torture.py --spawn         # each run a fresh interpreter (slower: torch is imported every time)
     python bench/torture.py --kills 0 --races 50   # only the two-writers race
+    python bench/torture.py --kills 0 --races 0 --exports 30   # only the export kills
 
 Two writers: then, `--races` times (default 20), a new run starts on a fresh folder and a second run with another
 network starts on the same folder 0.05 to 1.5 s later (random). The second must be refused (the folder is in use, or
@@ -21,6 +22,12 @@ it reports the checkpoint's step and saves a checkpoint at a later step. Once, a
 folder must be refused. The resume after the last kill runs to completion; then no temporary file and no lock file
 may be left.
 
+Exports (`--exports N`): a forked child exports one tiny checkpoint again and again into a models folder (cards that
+alternate between two sampler settings, so every export writes new weights and a new card); N times it is killed with
+SIGKILL at a random moment up to 0.3 s into an export, and after each kill the model must load with
+`load_pretrained` (its hash checked), as the old pair or the new one. The report counts which pair was found and how
+many files the kills left beside the live pair (new weights whose card never moved, half-written temporaries).
+
 Each run is a child process that executes the `dvit_train` command line (`train_main`); by default it is forked
 from this script, which has imported the package already, so that a run starts in milliseconds instead of the
 seconds an interpreter needs to import torch.
@@ -35,6 +42,7 @@ from dvit_nbdev.core import TEMP_SUFFIX
 from dvit_nbdev.train import read_checkpoint
 from dvit_nbdev.config import load_config
 from dvit_nbdev.cli import train_main
+from dvit_nbdev.pretrained import export_pretrained, load_pretrained, model_card
 
 TINY = ['--no_progress', '--device', 'cpu', '--model.depth', '1', '--model.hidden_dim', '16', '--model.num_heads', '2',
         '--data.batch_size', '16', '--training.n_iters', '1000000', '--training.log_freq', '1', '--training.warmup', '10',
@@ -164,6 +172,7 @@ def main():
     ap.add_argument('--keep', default=None, help='work in this folder and keep it (default: a temporary folder, removed)')
     ap.add_argument('--spawn', action='store_true', help='start every run as a fresh interpreter instead of forking it')
     ap.add_argument('--races', type=int, default=20, help='pairs of runs started on one folder (default: 20)')
+    ap.add_argument('--exports', type=int, default=0, help='SIGKILLs during export_pretrained (default: 0, none)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
@@ -179,6 +188,7 @@ def main():
               + ', '.join(f'{k} {v}' for k, v in sorted(seen.items()) if k != 'first run intact')
               + f'; {time.time() - t1:.0f} s', flush=True)
         ok = ok and seen['first run intact'] == a.races
+    if a.exports: ok = export_kills(work, a.exports, rng, logs) and ok
     if not a.keep: import shutil; shutil.rmtree(work, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
@@ -216,6 +226,43 @@ def kill_rounds(a, rng:random.Random, out:Path, logs:Path, ck:Path, t0:float) ->
     print(f'stale locks taken over: {stale_taken}; second writer on the busy folder refused: {refused}; '
           f'final run ended at step {checkpoint_step(ck)}; {time.time() - t0:.0f} s')
     return loadable == resumed == intact == a.kills and refused and not left
+
+
+
+
+def _exporter(ck:str, folder:str, log:str):
+    "A forked child: export the checkpoint again and again, alternating between two cards."
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1); os.dup2(fd, 2)
+    k = 0
+    while True:
+        k += 1
+        export_pretrained(ck, 'tiny', {'sampler_overrides': {'sampler.num_steps': 5 + k % 2}, 'export': k}, folder)
+        os.write(1, f'export {k}\n'.encode())
+
+
+def export_kills(work:Path, n:int, rng:random.Random, logs:Path) -> bool:
+    "SIGKILL an exporting process n times; after each kill the model must load. True when it always did."
+    run, models = work/'export_run', work/'models'
+    subprocess.run(CMD + ['digits', '--out', str(run)] + TINY[:11] + ['--training.n_iters', '4', '--saving.checkpoint_freq', '0',
+                          '--sampler.sample_freq', '0'], check=True, capture_output=True)
+    export_pretrained(run/'checkpoint.pt', 'tiny', {'sampler_overrides': {'sampler.num_steps': 5}, 'export': 0}, models)
+    ctx, loads, seen = multiprocessing.get_context('fork'), 0, Counter()
+    for i in range(1, n + 1):
+        p = ctx.Process(target=_exporter, args=(str(run/'checkpoint.pt'), str(models), str(logs/'export.log')))
+        p.start(); time.sleep(rng.uniform(0.05, 0.4)); os.kill(p.pid, signal.SIGKILL); p.join()
+        try:
+            load_pretrained('tiny', 'cpu', models); loads += 1
+            seen['export ' + ('even' if model_card('tiny', models)['export'] % 2 == 0 else 'odd')] += 1
+        except Exception as e: print(f'  export kill {i}: {e}', flush=True)
+        live = {'tiny.json', model_card('tiny', models)['weights_file']}
+        left = [f.name for f in models.iterdir() if f.name not in live and f.name != '.dvit.lock']
+        seen['left'] = max(seen['left'], len(left)); seen['temporaries'] += sum(f.endswith(TEMP_SUFFIX) for f in left)
+    print(f"{n} kills during exports, {loads} loadable afterwards; cards found "
+          f"{seen['export even']} even / {seen['export odd']} odd exports; at most {seen['left']} files beside the live pair "
+          f"after a kill ({seen['temporaries']} half-written temporaries in all)",
+          flush=True)
+    return loads == n
 
 
 if __name__ == '__main__': main()

@@ -4,16 +4,16 @@
 
 # %% ../nbs/18_internals.ipynb #19f9efd4
 from __future__ import annotations
-import argparse, contextlib, errno, glob, math, numbers, os, pickle, pickletools, re, secrets, socket, sys
-import warnings, zipfile
+import argparse, contextlib, errno, glob, math, numbers, os, pickle, pickletools, re, secrets, socket, stat, sys
+import reprlib, warnings, zipfile
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps', 'make_folder', 'atomic_file',
-           'atomic_save', 'atomic_write_text', 'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock',
-           'CLIParser', 'cli_errors', 'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states',
-           'as_times']
+__all__ = ['TEMP_SUFFIX', 'MAX_TORCH_BYTES', 'MAX_TEXT_BYTES', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps',
+           'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'check_regular_file', 'short_repr',
+           'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser', 'cli_errors',
+           'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states', 'as_times']
 
 # %% ../nbs/18_internals.ipynb #e8a044b2
 def _user_cache() -> Path:
@@ -127,6 +127,40 @@ def atomic_write_text(text:str, # the contents
     with atomic_file(path, 'w') as f: f.write(text)
     return Path(path)
 
+# %% ../nbs/18_internals.ipynb #842d77ec
+MAX_TORCH_BYTES = 2**33  # largest checkpoint or weights file read (8 GiB; the largest preset's checkpoint is 0.6 GiB)
+MAX_TEXT_BYTES = 2**20  # largest config file, model card or results file read as text (1 MiB)
+
+def check_regular_file(path:str|Path, # the file about to be read
+                       what:str, # what it is, for messages ('checkpoint', 'config file', ...)
+                       max_bytes:int, # the largest size allowed
+                      ) -> int:
+    "Raise unless `path` is a regular file of at most `max_bytes`, naming what it is instead; return its size."
+    try: st = os.stat(path)  # follows symbolic links, as the read will
+    except FileNotFoundError: raise FileNotFoundError(f"{what} {path} not found") from None
+    except OSError as e:
+        why = 'is a symbolic link loop' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
+        raise ValueError(f"{what} {path} {why}") from None
+    kinds = [(stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
+             (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')]
+    for test, kind in kinds:
+        if test(st.st_mode):
+            raise (IsADirectoryError if kind == 'a folder' else ValueError)(f"{what} {path} is {kind}, not a file")
+    if st.st_size > max_bytes:
+        raise ValueError(f"{what} {path} has {st.st_size:,} bytes; at most {max_bytes:,} are read")
+    return st.st_size
+
+
+# %% ../nbs/18_internals.ipynb #89caa567
+_REPR = reprlib.Repr()  # (keyword arguments need Python 3.12)
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 80, 80, 40
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdeque = _REPR.maxarray = 6
+
+def short_repr(v) -> str:
+    "`repr(v)` cut to a few dozen characters (reprlib): safe to put in a message whatever v is, deep or huge."
+    return _REPR.repr(v)
+
+
 # %% ../nbs/18_internals.ipynb #2963b377
 class UnsafePickleError(ValueError):
     "A file holds pickled Python objects, not only tensors and plain values: loading it could run code."
@@ -174,9 +208,7 @@ def load_torch(path:str|Path, # a file written by torch.save
               ):
     "`torch.load` restricted to tensors and plain values, with a one-line error that names what is wrong with the file."
     path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"{what} {path} is a folder, not a file")
-    if not path.is_file(): raise FileNotFoundError(f"{what} {path} not found")
-    if path.stat().st_size == 0:
+    if check_regular_file(path, what, MAX_TORCH_BYTES) == 0:
         raise ValueError(f"{what} {path} is empty (0 bytes): it was never written completely; use another copy")
     if trust_pickle:
         warnings.warn(f"loading {path} with trust_pickle=True: any code it names will run; "

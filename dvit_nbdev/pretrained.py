@@ -4,12 +4,13 @@
 
 # %% ../nbs/17_pretrained.ipynb #66ef18dc
 from __future__ import annotations
-import hashlib, json
+import glob, hashlib, io, json
 from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import get_device, load_torch, atomic_save, atomic_write_text
+from .core import get_device, load_torch, atomic_save, atomic_write_text, atomic_file, FolderLock
+from .internals import check_regular_file, short_repr, MAX_TORCH_BYTES, MAX_TEXT_BYTES
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
 from .train import read_checkpoint, load_weights, ema_weights, sample_images
 from .core import masks_to_black
@@ -30,36 +31,105 @@ def pretrained_dir() -> Path:
     return Path(str(resources.files('dvit_nbdev')))/'pretrained'
 
 def _sha256(path:Path) -> str:
-    "The SHA-256 of a file, in hex."
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    "The SHA-256 of a file, in hex (the file checked first: a regular file of at most MAX_TORCH_BYTES)."
+    check_regular_file(path, 'pretrained weights', MAX_TORCH_BYTES)
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+def _check_overrides(ov, cfg:Config, where:str) -> dict:
+    "`sampler_overrides` as a dict of `sampler.*` keys that apply to `cfg`, else a ValueError naming `where`."
+    if not isinstance(ov, dict):
+        raise ValueError(f"{where}: sampler_overrides={short_repr(ov)} is invalid: expected a dict of sampler.* keys")
+    bad = [k for k in ov if not (isinstance(k, str) and k.startswith('sampler.'))]
+    if bad: raise ValueError(f"{where}: sampler_overrides key {short_repr(bad[0])} is invalid: expected sampler.* keys "
+                             f"only (the card may choose the sampler, not change the model)")
+    try: apply_overrides(cfg, ov)
+    except ValueError as e: raise ValueError(f"{where}: sampler_overrides: {e}") from None
+    return ov
+
+def _float16_weights(ema:dict) -> dict:
+    "The float tensors of `ema` in float16, or a ValueError naming a weight float16 cannot hold."
+    out = {}
+    for k, v in ema.items():
+        if v.is_floating_point():
+            h = v.to(torch.float16)
+            if not torch.isfinite(h).all():
+                raise ValueError(f"dtype='float16' is invalid for these weights: {k} holds {v.abs().max().item():.3g}, "
+                                 f"beyond float16's largest number 65504; export in 'float32'")
+            v = h
+        out[k] = v
+    return out
 
 def export_pretrained(checkpoint:str|Path, # a checkpoint written by dvit_train
-                      name:str, # the model's name: files <name>.pt and <name>.json
-                      card:dict, # what to say about it: command, steps, seconds, hardware, fid, ...
-                      folder:str|Path|None=None, # where to write (default: pretrained_dir())
+                      name:str, # the model's name: the card <name>.json and the weights <name>.<hash>.pt
+                      card:dict, # what to say about it: command, steps, seconds, hardware, fid, sampler_overrides...
+                      folder:str|Path|None=None, # where to write (default: pretrained_dir()); not a run's folder
                       dtype:str='float32', # storage of the weights: 'float32' or 'float16'
                      ) -> Path:
-    "Write the EMA weights and the config of a checkpoint, and its model card with the weights' hash; return the .pt."
+    "Write the EMA weights and config of a checkpoint and its model card, as one atomic step; return the weights file."
     if not (isinstance(name, str) and name.isidentifier()):
-        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'mnist4'")
+        raise ValueError(f"name={short_repr(name)} is invalid: expected an identifier such as 'mnist4'")
     if dtype not in ('float32', 'float16'):
-        raise ValueError(f"dtype={dtype!r} is invalid: expected 'float32' or 'float16'")
-    ck, cfg = read_checkpoint(checkpoint)
-    ema = ema_weights(ck['ema'])
-    weights = {k: v.to(getattr(torch, dtype)) if v.is_floating_point() else v for k, v in ema.items()}
+        raise ValueError(f"dtype={short_repr(dtype)} is invalid: expected 'float32' or 'float16'")
+    if not isinstance(card, dict): raise ValueError(f"card={short_repr(card)} is invalid: expected a dict")
     folder = Path(folder) if folder is not None else pretrained_dir()
-    pt = atomic_save(dict(weights=weights, config=config_to_dict(cfg)), folder/f'{name}.pt')
+    if (folder/'checkpoint.pt').exists() or Path(checkpoint).resolve().parent == folder.resolve():
+        raise ValueError(f"folder={str(folder)!r} is invalid: it holds a training run's checkpoint.pt, which an export "
+                         f"must never touch; export into a folder of its own")
+    ck, cfg = read_checkpoint(checkpoint)
+    ov = _check_overrides(card.get('sampler_overrides', {}), cfg, 'card')
+    ema = ema_weights(ck['ema'])
+    weights = _float16_weights(ema) if dtype == 'float16' else ema
+    buf = io.BytesIO()
+    torch.save(dict(weights=weights, config=config_to_dict(cfg), sampler_overrides=ov), buf)
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    pt = folder/f'{name}.{sha[:12]}.pt'  # a new name for new weights: the old pair stays whole until the card moves
     card = dict(card, name=name, dtype=dtype, parameters=sum(v.numel() for v in ema.values() if v.is_floating_point()),
-                step=ck['step'], sha256=_sha256(pt))
-    atomic_write_text(json.dumps(card, indent=1) + '\n', folder/f'{name}.json')
+                step=ck['step'], weights_file=pt.name, sha256=sha, sampler_overrides=ov)
+    try: text = json.dumps(card, indent=1, allow_nan=False) + '\n'  # serialised before anything is written
+    except (TypeError, ValueError) as e: raise ValueError(f"card cannot be written as JSON: {e}") from None
+    with FolderLock(folder):
+        old = _card_or_none(name, folder)
+        with atomic_file(pt) as f: f.write(data)
+        atomic_write_text(text, folder/f'{name}.json')  # the commit: the card names the new weights from here on
+        stale = (old or {}).get('weights_file', f'{name}.pt') if old is not None else None
+        if stale and stale != pt.name and _is_weights_name(stale, name): (folder/stale).unlink(missing_ok=True)
     return pt
 
 # %% ../nbs/17_pretrained.ipynb #19026175
+def _is_weights_name(f, name:str) -> bool:
+    "Whether `f` names a weights file of model `name` in its own folder: `<name>.pt` or `<name>.<hash>.pt`."
+    return isinstance(f, str) and f == Path(f).name and (f == f'{name}.pt' or (
+        f.startswith(f'{name}.') and f.endswith('.pt') and f[len(name) + 1:-3].isalnum()))
+
 def pretrained_names(folder:str|Path|None=None, # default: pretrained_dir()
                     ) -> list:
-    "The names of the pretrained models in `folder`."
+    "The names of the pretrained models in `folder`: each card with a weights file beside it."
     folder = Path(folder) if folder is not None else pretrained_dir()
-    return sorted(p.stem for p in folder.glob('*.json') if (folder/f'{p.stem}.pt').exists())
+    return sorted(p.stem for p in folder.glob('*.json') if p.stem.isidentifier() and
+                  any(_is_weights_name(w.name, p.stem) for w in folder.glob(f'{glob.escape(p.stem)}.*pt')))
+
+def _card_or_none(name:str, folder:Path) -> dict|None:
+    "The card of `name` in `folder` if there is one, else None."
+    return _read_card(folder/f'{name}.json') if (folder/f'{name}.json').exists() else None
+
+def _read_card(path:Path) -> dict:
+    "A model card read as JSON: a regular file of at most MAX_TEXT_BYTES holding an object, no duplicate keys."
+    check_regular_file(path, 'model card', MAX_TEXT_BYTES)
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        dup = next((k for k in keys if keys.count(k) > 1), None)
+        if dup is not None: raise ValueError(f"model card {path} has the key {short_repr(dup)} twice")
+        return dict(pairs)
+    try: card = json.loads(path.read_text(encoding='utf-8'), object_pairs_hook=no_duplicates)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"model card {path} is not valid JSON ({short_repr(str(e))})") from None
+    if not isinstance(card, dict):
+        raise ValueError(f"model card {path} holds a {type(card).__name__}; expected a JSON object")
+    return card
 
 def model_card(name:str, # a name of pretrained_names()
                folder:str|Path|None=None, # default: pretrained_dir()
@@ -67,10 +137,8 @@ def model_card(name:str, # a name of pretrained_names()
     "The model card of a pretrained model: how it was trained and how good it is."
     folder = Path(folder) if folder is not None else pretrained_dir()
     names = pretrained_names(folder)
-    if name not in names: raise ValueError(f"no pretrained model {name!r}; the package has {names}")
-    try: return json.loads((folder/f'{name}.json').read_text(encoding='utf-8'))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"model card {folder/f'{name}.json'} is not valid JSON ({e})") from None
+    if name not in names: raise ValueError(f"no pretrained model {short_repr(name)}; the folder has {names}")
+    return _read_card(folder/f'{name}.json')
 
 def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
                     device:str|torch.device|None=None, # where to put the network (default: the best available)
@@ -78,14 +146,28 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
                    ) -> tuple[nn.Module, object, Config]:
     "The network (eval mode, float32), rate and config of a pretrained model, its file checked against its card."
     folder = Path(folder) if folder is not None else pretrained_dir()
-    card, pt = model_card(name, folder), folder/f'{name}.pt'
+    card = model_card(name, folder)
+    f = card.get('weights_file', f'{name}.pt')  # cards written before 2026-12-07 name no file: <name>.pt
+    if not _is_weights_name(f, name):
+        raise ValueError(f"model card {folder/f'{name}.json'}: weights_file={short_repr(f)} is invalid: expected "
+                         f"'{name}.pt' or '{name}.<hash>.pt' beside the card")
+    pt = folder/f
     if _sha256(pt) != card.get('sha256'):
         raise ValueError(f"pretrained weights {pt} do not match the SHA-256 of their model card: the file was "
-                         f"changed or damaged; reinstall dvit_nbdev")
+                         f"changed or damaged; export the model again (or reinstall dvit_nbdev for a shipped one)")
     d = load_torch(pt, what='pretrained weights')
     if not (isinstance(d, dict) and isinstance(d.get('weights'), dict) and isinstance(d.get('config'), dict)):
         raise ValueError(f"pretrained weights {pt} hold no 'weights' and 'config'")
+    bad = next((k for k, v in d['weights'].items() if not torch.is_tensor(v)), None)
+    if bad is not None: raise ValueError(f"pretrained weights {pt}: {short_repr(bad)} is not a tensor")
+    bad = next((k for k, v in d['weights'].items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None: raise ValueError(f"pretrained weights {pt}: {short_repr(bad)} holds inf or NaN values")
     cfg = config_from_dict(d['config'])
+    ov = _check_overrides(d.get('sampler_overrides', {}), cfg, f'pretrained weights {pt}')
+    if card.get('sampler_overrides', {}) != ov:
+        raise ValueError(f"model card {folder/f'{name}.json'}: its sampler_overrides differ from those of the weights "
+                         f"file {pt} (which its hash covers): {short_repr(card.get('sampler_overrides'))} against "
+                         f"{short_repr(ov)}")
     rate, net = build_rate_and_model(cfg)
     load_weights(net, {k: v.float() if v.is_floating_point() else v for k, v in d['weights'].items()}, pt, 'pretrained')
     return net.to(get_device(device)).eval(), rate, cfg
