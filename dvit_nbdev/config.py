@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import yaml
 from .core import atomic_write_text, MAX_SEED
+from .internals import check_regular_file, short_repr, MAX_TEXT_BYTES
 from typing import Callable
 from .rates import RATES
 from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS, TIME_GRIDS
@@ -26,8 +27,9 @@ __all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'NEEDS_RATE', 'PRE
            'ModelConfig', 'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys',
            'field_default', 'fields_table', 'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs',
            'convert', 'check_config', 'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict',
-           'save_config', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config',
-           'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
+           'save_config', 'StrictLoader', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
+           'mnist_cpu_config', 'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config',
+           'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
@@ -340,14 +342,14 @@ def convert(value, # a value from YAML/JSON, or a command-line string
     if 'None' in kinds and none: return None
     try: return _convert_one(value, [k for k in kinds if k != 'None'][0])
     except yaml.YAMLError as e:
-        raise ValueError(f"{key}: cannot read {value!r} as {typ}: not valid YAML ({getattr(e, 'problem', None) or e}); "
+        raise ValueError(f"{key}: cannot read {short_repr(value)} as {typ}: not valid YAML ({getattr(e, 'problem', None) or e}); "
                          f"write a list as e.g. [1, 28, 28]") from None
     except (ValueError, TypeError, OverflowError):  # OverflowError: int(float('inf'))
-        raise ValueError(f"{key}: cannot read {value!r} as {typ}") from None
+        raise ValueError(f"{key}: cannot read {short_repr(value)} as {typ}") from None
 
 # %% ../nbs/09_config.ipynb #9a000013
 def _require(ok:bool, key:str, value, expected:str):
-    if not ok: raise ValueError(f"{key}={value!r} is invalid: expected {expected}")
+    if not ok: raise ValueError(f"{key}={short_repr(value)} is invalid: expected {expected}")
 
 _PY_TYPES = {'int': int, 'float': (int, float), 'bool': bool, 'str': str, 'list': list, 'None': type(None)}
 
@@ -528,11 +530,12 @@ def _fill(obj, d:dict, prefix:str=''):
     "Set the fields of dataclass `obj` from dict `d`, converting values; unknown keys are errors."
     known = {f.name: f for f in fields(obj)}
     unknown = [k for k in d if k not in known]
-    if unknown: raise ValueError(f"unknown config key(s): {', '.join(prefix + str(k) for k in unknown)}; "
+    if unknown: raise ValueError(f"unknown config key(s): {', '.join(prefix + short_repr(k).strip(chr(39)) for k in unknown[:5])}"
+                                 f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; "
                                  f"known: {', '.join(prefix + k for k in known)}")
     for k, v in d.items():
         if k in CONFIG_SECTIONS and not prefix:
-            if not isinstance(v, dict): raise ValueError(f"config section '{k}' must be a mapping, got {v!r}")
+            if not isinstance(v, dict): raise ValueError(f"config section '{k}' must be a mapping, got {short_repr(v)}")
             _fill(getattr(obj, k), v, k + '.')
         else: setattr(obj, k, convert(v, known[k].type, prefix + k))
 
@@ -556,10 +559,40 @@ def save_config(cfg:Config, # the config to write
     return atomic_write_text(text, path)
 
 # %% ../nbs/09_config.ipynb #9a00001a
+class StrictLoader(yaml.SafeLoader):
+    "PyYAML's safe loader without aliases (300 bytes of them can expand to gigabytes) and without repeated keys."
+    def compose_node(self, parent, index):
+        "Refuse an alias (`*name`) where a node is expected."
+        if self.check_event(yaml.AliasEvent):
+            ev = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"the alias *{short_repr(ev.anchor)} is not allowed in a config "
+                                              f"(write the value out)", ev.start_mark)
+        return super().compose_node(parent, index)
+    def construct_mapping(self, node, deep=False):
+        "A mapping whose keys appear once each."
+        seen = set()
+        for k, _ in node.value:
+            key = self.construct_object(k, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"the key {short_repr(key)} appears twice",
+                                                        k.start_mark)
+            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+        return super().construct_mapping(node, deep)
+
+def _json_pairs(pairs:list) -> dict:
+    "A JSON object whose keys appear once each (`object_pairs_hook`)."
+    d = {}
+    for k, v in pairs:
+        if k in d: raise ValueError(f"the key {short_repr(k)} appears twice")
+        d[k] = v
+    return d
+
 def _parse_config_text(text:str, path:Path):
     "The data of a config file; errors name the file and the place."
-    try: return json.loads(text) if path.suffix == '.json' else yaml.safe_load(text)
+    try: return json.loads(text, object_pairs_hook=_json_pairs) if path.suffix == '.json' else yaml.load(text, StrictLoader)
+    except RecursionError: raise ValueError(f"config file {path} nests too deeply") from None
     except json.JSONDecodeError as e: raise ValueError(f"config file {path} is not valid JSON: {e}") from None
+    except ValueError as e: raise ValueError(f"config file {path}: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, 'problem_mark', None)
         where = f' at line {mark.line + 1}, column {mark.column + 1}' if mark else ''
@@ -569,9 +602,9 @@ def load_config(path:str|Path, # a .yaml/.yml or .json file
                ) -> Config:
     "Read a config from a `.yaml`/`.yml` or `.json` file."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"config file {path} not found")
     if path.suffix not in ('.yaml', '.yml', '.json'):
         raise ValueError(f"config file {path} must end in .yaml, .yml or .json")
+    check_regular_file(path, 'config file', MAX_TEXT_BYTES)
     try: text = path.read_text(encoding='utf-8')
     except UnicodeDecodeError as e:
         raise ValueError(f"config file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position "
