@@ -50,7 +50,7 @@ def main():
     from dvit_nbdev.core import atomic_write_text, masks_to_black
     from dvit_nbdev.metrics import evaluate_samples
     from dvit_nbdev.pretrained import load_pretrained, model_card
-    from dvit_nbdev.sampling import plot_sampler_lab
+    from dvit_nbdev.sampling import plot_sampler_lab, SAMPLERS
     from dvit_nbdev.train import sample_images
     torch.set_num_threads(a.threads)
     net, rate, cfg = load_pretrained(a.model, 'cpu')
@@ -62,8 +62,9 @@ def main():
         for nfe in (a.nfe if name != 'first_hitting' else [math.prod(cfg.data.shape)]):
             steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
             eta = float(grid) if name == 'remdm' else SamplerConfig.remask_rate  # remdm:ETA
-            c = apply_overrides(cfg, {'sampler.name': name, 'sampler.num_steps': steps, 'sampler.remask_rate': eta,
-                                      'sampler.time_grid': grid if grid in ('uniform', 'log') else 'uniform'})
+            want = dict(num_steps=steps, remask_rate=eta, time_grid=grid if grid in ('uniform', 'log') else 'uniform')
+            c = apply_overrides(cfg, {'sampler.name': name} |  # only the settings this sampler reads (its registry entry)
+                                {f'sampler.{k}': v for k, v in want.items() if k in SAMPLERS[name].reads})
             extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
             final = c.sampler.final_step != 'none' and name not in ('carry_over', 'remdm', 'first_hitting')
             calls = steps * CALLS_PER_STEP.get(name, 1) + final  # network calls per image

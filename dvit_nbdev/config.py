@@ -22,14 +22,14 @@ import dvit_nbdev.masked  # registers the carry-over sampler of masked diffusion
 from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'NEEDS_RATE', 'PRESETS', 'cfg_field', 'field_choices', 'field_help',
-           'at_least', 'above', 'not_below', 'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig',
-           'ModelConfig', 'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys',
-           'field_default', 'fields_table', 'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs',
-           'convert', 'check_config', 'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict',
-           'save_config', 'StrictLoader', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
-           'mnist_cpu_config', 'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config',
-           'cifar10_config']
+__all__ = ['PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'NEEDS_RATE', 'LOSS_READS',
+           'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability',
+           'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
+           'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table', 'build_rate',
+           'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'normalise_config',
+           'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config', 'StrictLoader', 'load_config',
+           'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config', 'mnist256_cpu_config',
+           'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
@@ -188,11 +188,14 @@ class SavingConfig:
                                              and '..' not in Path(v).parts, 'a folder name inside the output folder'))
 
 # %% ../nbs/09_config.ipynb #36faa198
+MAX_SAMPLER_STEPS = 100_000  # 100 times the reference's 1,000 steps: beyond, a run would take days
+
 @dataclass
 class SamplerConfig:
     "The sampler of the sample grids, dvit_sample and dvit_eval."
     name: str = cfg_field('tau_leaping', 'the sampler', choices=lambda: tuple(SAMPLERS))
-    num_steps: int = cfg_field(200, 'sampler steps (exact: grid points)', valid=at_least(1))
+    num_steps: int = cfg_field(200, 'sampler steps (exact: grid points), at most MAX_SAMPLER_STEPS',
+                               valid=(lambda v: 1 <= v <= MAX_SAMPLER_STEPS, f'an int in [1, {MAX_SAMPLER_STEPS}]'))
     min_t: float = cfg_field(0.01, 'time of the last step')
     eps_ratio: float = cfg_field(1e-9, 'added to the denominators of the reverse rates', valid=above(0))
     initial_dist: str = cfg_field('stationary', "'stationary' (of the rate) or 'uniform'", choices=INITIAL_DISTS)
@@ -441,17 +444,26 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     _require(0 < Sm.min_t < max_t, 'sampler.min_t', Sm.min_t, f'a time in (0, training.max_t={max_t})')
     _require(0 <= Sm.corrector_entry_time <= max_t, 'sampler.corrector_entry_time', Sm.corrector_entry_time,
              f'a time in [0, training.max_t={max_t}]')
-    if Sm.time_grid != 'uniform' and 'time_grid' not in SAMPLERS[Sm.name].from_section(Sm, max_t):
-        raise ValueError(f"sampler.time_grid={Sm.time_grid!r} is invalid for sampler.name={Sm.name!r}, which takes "
-                         f"no time grid: expected 'uniform'")
-    if Sm.remask_rate != SamplerConfig.remask_rate and 'remask_rate' not in SAMPLERS[Sm.name].from_section(Sm, max_t):
-        raise ValueError(f"sampler.remask_rate={Sm.remask_rate!r} is invalid for sampler.name={Sm.name!r}, which "
-                         f"never re-masks: expected {SamplerConfig.remask_rate} (or sampler.name 'remdm')")
+    for key in ('time_grid', 'remask_rate'):  # away from their defaults, these two change what a sampler does
+        v, d = getattr(Sm, key), field_default(SamplerConfig.__dataclass_fields__[key])
+        if v != d: _check_reads(Sm.name, key, v)
+
+SAMPLER_COMMON = ('name', 'precision', 'sample_freq', 'num_samples')  # sampler settings that every sampler honours
+
+def _check_reads(name:str, key:str, value):
+    "Raise unless the sampler `name` reads the setting sampler.`key` (its registry entry's `reads`)."
+    if key in SAMPLER_COMMON or key in SAMPLERS[name].reads: return
+    users = [n for n, s in SAMPLERS.items() if key in s.reads]
+    raise ValueError(f"sampler.{key}={short_repr(value)} is invalid for sampler.name={name!r}, which does not read it "
+                     f"(it reads {', '.join(SAMPLERS[name].reads) or 'none of the settings'}); leave it out, or choose "
+                     f"a sampler that reads it: {', '.join(users) or 'none'}")
     check = SAMPLERS[Sm.name].check
     if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
 NEEDS_RATE = {'masked': ('absorbing',)}  # loss name -> the rates it works with
+LOSS_READS = {'nll': ('min_time',), 'ct_elbo': ('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass'),
+              'masked': ('min_time',)}  # loss name -> the loss-section settings it reads
 
 def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
     "Raise unless the sampler `name` works with the rate: its registry entry names its rates (None: any without a mask)."
@@ -626,7 +638,14 @@ def apply_overrides(cfg:Config, # the config to start from (not changed)
         sec, _, name = k.partition('.')
         if name: nested.setdefault(sec, {})[name] = v
         else: nested[sec] = v
-    return config_from_dict(nested, cfg)
+    out = config_from_dict(nested, cfg)
+    for k in (nested.get('sampler') or {}): _check_reads(out.sampler.name, k, getattr(out.sampler, k))  # set here: must act
+    L = out.loss
+    for k in (nested.get('loss') or {}):
+        if k != 'name' and k not in LOSS_READS.get(L.name, (k,)):
+            raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid for loss.name={L.name!r}, which does not "
+                             f"read it (it reads {', '.join(LOSS_READS[L.name])}); leave it out")
+    return out
 
 # %% ../nbs/09_config.ipynb #9a000020
 def _with(cfg:Config, **sections) -> Config:

@@ -178,7 +178,7 @@ def carry_over_sample(
 
 # %% ../nbs/14_masked.ipynb #74ac0d0a
 register_sampler('carry_over', carry_over_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),
-                 trajectory=False, guidance=False, rates=('absorbing',));
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps',));
 
 # %% ../nbs/14_masked.ipynb #69ab2e65
 def _alpha_inverse(schedule, a:torch.Tensor, hi:torch.Tensor, iters:int=60) -> torch.Tensor:
@@ -267,6 +267,6 @@ def remdm_sample(
 # %% ../nbs/14_masked.ipynb #60bc756a
 register_sampler('remdm', remdm_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, remask_rate=Sm.remask_rate,
                                                                   max_t=max_t),
-                 trajectory=False, guidance=False, rates=('absorbing',))
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps', 'remask_rate'))
 register_sampler('first_hitting', first_hitting_sample, lambda Sm, max_t=1.: dict(max_t=max_t),  # D calls: no steps
-                 trajectory=False, guidance=False, rates=('absorbing',));
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=());

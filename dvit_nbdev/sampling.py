@@ -20,11 +20,12 @@ from .layers import check_labels
 
 # %% auto #0
 __all__ = ['CHECK_EVERY', 'EXACT_JUMPS_PER_DIM', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS',
-           'INITIAL_DISTS', 'FINAL_STEPS', 'TIME_GRIDS', 'SAMPLERS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord',
-           'leap', 'band_leap', 'by_offset', 'chain_times', 'is_int', 'is_number', 'require', 'check_int',
-           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
-           'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs', 'register_sampler',
-           'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates', 'gives_probs', 'plot_sampler_lab']
+           'INITIAL_DISTS', 'FINAL_STEPS', 'TIME_GRIDS', 'SAMPLERS', 'CHAIN_SETTINGS', 'BAND_TOL', 'NonFiniteError',
+           'SamplerRecord', 'leap', 'band_leap', 'by_offset', 'chain_times', 'is_int', 'is_number', 'require',
+           'check_int', 'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping',
+           'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs',
+           'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates', 'gives_probs',
+           'plot_sampler_lab']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
 class NonFiniteError(ValueError):
@@ -603,8 +604,11 @@ class SamplerSpec:
     trajectory: bool = True  # fn records a trajectory when asked (return_trajectory=True): animations
     guidance: bool = True  # fn takes guidance_scale (classifier-free guidance)
     rates: tuple|None = None  # the rate names it works with; None: every rate without extra states (a mask)
+    reads: tuple = ()  # the sampler-section settings it reads (any other left at its default, or refused)
 
 SAMPLERS = {}  # sampler.name -> SamplerSpec
+CHAIN_SETTINGS = ('min_t', 'initial_dist', 'eps_ratio', 'final_step', 'num_steps', 'is_ordinal', 'time_grid',
+                  'num_corrector_steps', 'corrector_entry_time', 'corrector_step_size_multiplier')  # sample_chain's
 _OWNERS = {}  # sampler.name -> the qualified name of its function or step
 
 def chain_kwargs(Sm, # a sampler section: min_t, initial_dist, eps_ratio, final_step, num_steps, is_ordinal, correctors
@@ -625,6 +629,7 @@ def register_sampler(name:str, # the sampler.name that selects it
                      trajectory:bool=True, # fn records a trajectory when asked
                      guidance:bool=True, # fn takes guidance_scale
                      rates:tuple|None=None, # the rate names it works with (None: any rate without a mask state)
+                     reads:tuple|None=None, # the sampler settings it reads (None: CHAIN_SETTINGS with step, none with fn)
                     ) -> Callable:
     "Make a sampler selectable as `sampler.name`: a whole sampler `fn`, or one `step` of `sample_chain`."
     if not isinstance(name, str) or not name.isidentifier():
@@ -639,7 +644,9 @@ def register_sampler(name:str, # the sampler.name that selects it
         fn = sample_chain
         from_section = from_section or (lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': name})
     if from_section is None: raise ValueError(f"sampler {name!r}: a whole sampler needs from_section")
-    SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance, None if rates is None else tuple(rates))
+    reads = tuple(reads) if reads is not None else CHAIN_SETTINGS if step is not None else ()
+    SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance, None if rates is None else tuple(rates),
+                                 reads)
     return own
 
 def _check_pc(Sm, max_t=1.):
@@ -655,13 +662,14 @@ def _exact_kwargs(Sm, max_t=1.) -> dict:
 
 register_sampler('tau_leaping', step=_tau_step)
 register_sampler('pc_tau_leaping', sample_chain,
-                 lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc)
+                 lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc, reads=CHAIN_SETTINGS)
 register_sampler('midpoint', step=_midpoint_step)
 register_sampler('euler', step=_euler_step)
 register_sampler('trapezoidal', step=_trapezoidal_step,
                  check=lambda Sm, max_t=1.: require(Sm.is_ordinal, "sampler.is_ordinal=False is invalid for "
                                                     "'trapezoidal': its jumps add up by displacement (expected true)"))
-register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False);
+register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False,
+                 reads=('min_t', 'initial_dist', 'eps_ratio', 'final_step', 'num_steps'));
 
 # %% ../nbs/04_sampling.ipynb #e8e73019
 BAND_TOL = 1e-6  # the reverse-rate mass a band may drop from any row
