@@ -7,17 +7,16 @@
 The trainer's own `Trainer.fit` runs in chunks (each stops at `training.max_seconds`, or at a step count); the training
 seconds are those `fit` measures, so evaluation is not counted. After each chunk, `--n` images are sampled with the
 config's sampler from the raw weights and from the EMA weights, and scored with the package's FID
-(`dvit_nbdev.metrics.evaluate_samples`) next to its floor (the FID of as many real test images). One row per point
+(`dvit_nbdev.metrics.evaluate_model`) next to its floor (the FID of as many real test images). One row per point
 is printed and all rows are written to `OUT/ttq.json` (atomically); the 64 first samples of each point go to PNGs beside it.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
 import torch
-from dvit_nbdev.core import save_images, masks_to_black, atomic_write_text
-from dvit_nbdev.metrics import evaluate_samples, nelbo_bpd
-from dvit_nbdev.data import get_dataset
+from dvit_nbdev.core import save_images, atomic_write_text
+from dvit_nbdev.metrics import evaluate_model, heldout_bpd
 from dvit_nbdev.config import PRESETS, apply_overrides, config_to_dict, load_config
-from dvit_nbdev.train import Trainer, sample_images
+from dvit_nbdev.train import Trainer
 
 def get_config(name:str, sets:list, device:str):
     "The preset or config file `name` with `key=value` overrides; no samples or checkpoints inside the timed loop."
@@ -26,23 +25,16 @@ def get_config(name:str, sets:list, device:str):
     return apply_overrides(cfg, over | {'device': device, 'sampler.sample_freq': 0, 'saving.checkpoint_freq': 0})
 
 def score(net, tr, n:int, seed:int, png:Path) -> dict:
-    "FID (and its floor) of n samples from `net` with the config's sampler, and the sampling time."
-    cfg, S, t0 = tr.cfg, tr.cfg.data.S, time.perf_counter()
-    x = sample_images(net, tr.rate, cfg, n, device=tr.device, progress=False, generator=torch.Generator(tr.device).manual_seed(seed))
-    x = masks_to_black(x, S).cpu()  # a mask left by the absorbing process: black
-    sec = time.perf_counter() - t0
-    save_images(x[:64], S, png, nrow=8)
-    m = evaluate_samples(x, S, cfg.data.name, seed=seed)
+    "FID (and its floor) of n samples from `net` with the config's sampler (the package's `evaluate_model`), and the sampling time."
+    m, x = evaluate_model(net, tr.rate, tr.cfg, n, seed, batch_size=None, return_samples=True)
+    save_images(x[:64], tr.cfg.data.S, png, nrow=8)
     return dict(fid=m['fid'], floor=m['fid_floor'], floor_sd=m['fid_floor_sd'], ratio=m['fid'] / m['fid_floor'], is_=m['is'],
-                class_tv=m['class_tv'], sample_s=sec)
+                class_tv=m['class_tv'], sample_s=m['sample_seconds'])
 
 def bits_per_dim(tr, n:int, seed:int) -> dict:
-    "The EMA network's negative ELBO in bits per dimension on the first n test images (notebook 11's bound)."
-    cfg = tr.cfg
-    test = get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location)
-    test = torch.stack([test[i][0] for i in range(n)])
-    b = nelbo_bpd(tr.ema.module, tr.rate, test, seed=seed, max_t=cfg.training.max_t, initial_dist=cfg.sampler.initial_dist)
-    return dict(bpd=b['bpd'], se=b['se'], images=b['n'])
+    "The EMA network's negative ELBO in bits per dimension on the first n test images (the loss's own bound, notebook 11)."
+    b = heldout_bpd(tr.ema.module, tr.rate, tr.cfg, n, seed)
+    return dict(bpd=b['bpd'], se=b['se'], images=b['images'])
 
 def write_json(obj, path:Path):
     "Write obj as JSON, atomically."

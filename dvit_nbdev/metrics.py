@@ -19,12 +19,18 @@ from .sampling import INITIAL_DISTS
 from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
 from .config import apply_overrides
 from .train import load_checkpoint, sample_images
+from .core import MAX_SEED
+from .internals import short_repr
+from .masked import masked_diffusion_loss
+
+MAX_EVAL_SAMPLES = 100_000  # the most samples one evaluation draws
 
 # %% auto #0
-__all__ = ['CLASSIFIER_RECIPES', 'reference_probs', 'prior_kl', 'recon_nll', 'kl_rate', 'bound_times', 'nelbo_terms', 'nelbo_bpd',
-           'check_unit_images', 'DigitClassifier', 'unit_images', 'real_data', 'random_shift', 'train_classifier',
-           'predict', 'accuracy', 'get_classifier', 'ClassifierFeatures', 'Passthrough', 'fid_metric', 'feature_stats',
-           'Reference', 'get_reference', 'fid', 'classifier_score', 'nearest_distance', 'evaluate_samples',
+__all__ = ['MAX_EVAL_SAMPLES', 'CLASSIFIER_RECIPES', 'reference_probs', 'prior_kl', 'recon_nll', 'kl_rate', 'bound_times',
+           'nelbo_terms', 'nelbo_bpd', 'check_unit_images', 'DigitClassifier', 'unit_images', 'real_data',
+           'random_shift', 'train_classifier', 'predict', 'accuracy', 'get_classifier', 'ClassifierFeatures',
+           'Passthrough', 'fid_metric', 'feature_stats', 'Reference', 'get_reference', 'fid', 'classifier_score',
+           'nearest_distance', 'evaluate_samples', 'heldout_bpd', 'check_eval_args', 'evaluate_model',
            'evaluate_checkpoint']
 
 # %% ../nbs/11_metrics.ipynb #f3eec565
@@ -580,6 +586,75 @@ def evaluate_samples(samples:torch.Tensor, # states (N, C, H, W) in [0, S), N >=
             'nn_dist_test': nearest_distance(ref.test[idx[:k]], ref.train)[0].mean().item()}
 
 # %% ../nbs/11_metrics.ipynb #7dfd84e2
+def heldout_bpd(net:nn.Module, # the denoiser (eval mode)
+                rate:Rate, # its forward process
+                cfg, # its config: the dataset, S, training.max_t, the loss
+                n:int=256, # the first n test images
+                seed:int=0, # seed of the bound's times and noise
+                n_t:int=8, # times per image (stratified)
+                batch_size:int=64, # images per call
+                progress:bool=False, # a progress bar (the CT-ELBO bound)
+               ) -> dict:
+    "Negative ELBO in bits/dim on the first n test images through the loss's own bound: 'bpd', its 'se', 'images'."
+    test = get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location)
+    x = torch.stack([test[i][0] for i in range(n)]).to(next(net.parameters()).device)
+    if cfg.loss.name != 'masked':
+        b = nelbo_bpd(net, rate, x, n_t=n_t, batch_size=batch_size, seed=seed, max_t=cfg.training.max_t,
+                      initial_dist=cfg.sampler.initial_dist, progress=progress)
+        return dict(bpd=b['bpd'], se=b['se'], images=b['n'])
+    g, per = torch.Generator(x.device).manual_seed(seed), []
+    with torch.no_grad():
+        for xb in x.split(batch_size):  # t stratified over (0, max_t], n_t times per image
+            u = torch.rand(n_t, len(xb), generator=g, device=x.device)
+            ts = (torch.arange(n_t, device=x.device)[:, None] + 1 - u) / n_t * cfg.training.max_t
+            per.append(torch.stack([masked_diffusion_loss(net, rate, xb, t=t, per_datum=True, generator=g,
+                                                          max_t=cfg.training.max_t) for t in ts]).mean(0))
+    per = torch.cat(per) / (x[0].numel() * math.log(2))
+    return dict(bpd=per.mean().item(), se=per.std().item() / len(per) ** 0.5, images=len(per))
+
+def check_eval_args(cfg, # the model's config (its dataset)
+                    n:int, # samples wanted
+                    seed:int, # the seed
+                    bpd_images:int, # test images for the bound
+                   ) -> None:
+    "Raise a ValueError naming the first bad argument of an evaluation, before any work starts."
+    if cfg.data.name not in ('mnist', 'digits'):
+        raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
+    def is_int(v): return isinstance(v, int) and not isinstance(v, bool)
+    if not (is_int(n) and 2 <= n <= MAX_EVAL_SAMPLES):
+        raise ValueError(f"n={short_repr(n)} is invalid: expected an int in [2, {MAX_EVAL_SAMPLES}]")
+    if not (is_int(seed) and 0 <= seed <= MAX_SEED):
+        raise ValueError(f"seed={short_repr(seed)} is invalid: expected an int in [0, {MAX_SEED}]")
+    if not is_int(bpd_images) or bpd_images < 0:
+        raise ValueError(f"bpd_images={short_repr(bpd_images)} is invalid: expected an int >= 0 (0: no bound)")
+    if bpd_images:
+        m = len(get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location))
+        if bpd_images > m: raise ValueError(f"bpd_images={bpd_images} is invalid: the {cfg.data.name} test set has "
+                                            f"{m:,} images; expected at most {m:,}")
+
+def evaluate_model(net:nn.Module, # the denoiser
+                   rate:Rate, # its forward process
+                   cfg, # its config, with the sampler to use
+                   n:int=256, # samples for the sample metrics
+                   seed:int=0, # seed of the samples, the floor's subsets and the bound
+                   bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
+                   batch_size:int|None=256, # images per sampler call (None: all n at once)
+                   progress:bool=False, # progress bars
+                   return_samples:bool=False, # also return the samples (n, C, H, W) on the CPU, masks black
+                  ) -> dict:
+    "Sample n images with cfg's sampler and measure them (FID and floor, IS analogue, classes, nearest training image)."
+    check_eval_args(cfg, n, seed, bpd_images)
+    dev, S, t0 = next(net.parameters()).device, cfg.data.S, time.perf_counter()
+    x = sample_images(net, rate, cfg, n, batch_size, generator=torch.Generator(dev).manual_seed(seed), device=dev,
+                      progress=progress)
+    res = dict(sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps, sample_seconds=time.perf_counter() - t0)
+    x = masks_to_black(x, S).cpu()
+    res |= evaluate_samples(x, S, cfg.data.name, seed=seed)
+    if bpd_images:
+        b = heldout_bpd(net, rate, cfg, bpd_images, seed, progress=progress)
+        res |= dict(bpd=b['bpd'], bpd_se=b['se'], bpd_images=b['images'])
+    return (res, x) if return_samples else res
+
 def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
                         n:int=256, # samples for the sample metrics
                         bpd_images:int=0, # test images for the bits/dim bound (0: skip it)
@@ -590,22 +665,9 @@ def evaluate_checkpoint(path, # a checkpoint.pt written by dvit_train
                         trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code they name
                         batch_size:int|None=256, # images per sampler call (None: all n at once)
                        ) -> dict:
-    "Sample metrics (FID, floors, IS analogue, classes, nearest training image) and optionally bits/dim."
+    "`evaluate_model` on a dvit_train checkpoint (its EMA weights), its sampler overridden by `sampler`."
+    if sampler is not None and not isinstance(sampler, dict):
+        raise ValueError(f"sampler={short_repr(sampler)} is invalid: expected a dict of sampler.* overrides")
     net, rate, cfg = load_checkpoint(path, device, trust_pickle=trust_pickle)
-    if cfg.data.name not in ('mnist', 'digits'):
-        raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
-    cfg, S = apply_overrides(cfg, sampler or {}), cfg.data.S
-    dev = next(net.parameters()).device
-    t0 = time.perf_counter()
-    g = torch.Generator(dev).manual_seed(seed)
-    x = sample_images(net, rate, cfg, n, batch_size, generator=g, device=dev, progress=progress)
-    res = dict(checkpoint=str(path), sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps,
-               sample_seconds=time.perf_counter() - t0)
-    res |= evaluate_samples(masks_to_black(x, S).cpu(), S, cfg.data.name, seed=seed)
-    if bpd_images:
-        test = get_dataset(cfg.data.name, S=S, train=False, root=cfg.data.location)
-        test = torch.stack([xy[0] for xy in itertools.islice(test, bpd_images)])
-        b = nelbo_bpd(net, rate, test, seed=seed, max_t=cfg.training.max_t, initial_dist=cfg.sampler.initial_dist,
-                      progress=progress)
-        res |= {'bpd': b['bpd'], 'bpd_se': b['se'], 'bpd_images': b['n']}
-    return res
+    cfg = apply_overrides(cfg, sampler or {})
+    return dict(checkpoint=str(path)) | evaluate_model(net, rate, cfg, n, seed, bpd_images, batch_size, progress)

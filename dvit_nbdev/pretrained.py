@@ -9,21 +9,15 @@ from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import get_device, load_torch, atomic_save, atomic_write_text, atomic_file, FolderLock
+from .core import get_device, load_torch, atomic_write_text, atomic_file, FolderLock
 from .internals import check_regular_file, short_repr, MAX_TORCH_BYTES, MAX_TEXT_BYTES
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
-from .train import read_checkpoint, load_weights, ema_weights, sample_images
-from .core import masks_to_black
+from .train import read_checkpoint, load_weights, ema_weights
 from .config import apply_overrides
-from .data import get_dataset
-from .masked import masked_diffusion_loss
-from .metrics import evaluate_samples, nelbo_bpd
-from .rates import Rate
-import math, time
+from .metrics import evaluate_model, heldout_bpd  # heldout_bpd: importable from here, as before
 
 # %% auto #0
-__all__ = ['pretrained_dir', 'export_pretrained', 'pretrained_names', 'model_card', 'load_pretrained', 'heldout_bpd',
-           'evaluate_pretrained']
+__all__ = ['pretrained_dir', 'export_pretrained', 'pretrained_names', 'model_card', 'load_pretrained', 'evaluate_pretrained']
 
 # %% ../nbs/17_pretrained.ipynb #3d97c80e
 def pretrained_dir() -> Path:
@@ -173,31 +167,6 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
     return net.to(get_device(device)).eval(), rate, cfg
 
 # %% ../nbs/17_pretrained.ipynb #9875d029
-def heldout_bpd(net:nn.Module, # the denoiser (eval mode)
-                rate:Rate, # its forward process
-                cfg:Config, # its config: the dataset, S, training.max_t, the loss
-                n:int=256, # the first n test images
-                seed:int=0, # seed of the bound's times and noise
-                n_t:int=8, # times per image (stratified)
-                batch_size:int=64, # images per call
-               ) -> dict:
-    "Negative ELBO in bits/dim on the first n test images: 'bpd', its standard error 'se', 'images'."
-    test = get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location)
-    x = torch.stack([test[i][0] for i in range(n)]).to(next(net.parameters()).device)
-    if cfg.loss.name != 'masked':
-        b = nelbo_bpd(net, rate, x, n_t=n_t, batch_size=batch_size, seed=seed, max_t=cfg.training.max_t,
-                      initial_dist=cfg.sampler.initial_dist)
-        return dict(bpd=b['bpd'], se=b['se'], images=b['n'])
-    g, per = torch.Generator(x.device).manual_seed(seed), []
-    with torch.no_grad():
-        for xb in x.split(batch_size):  # t stratified over (0, max_t], n_t times per image
-            u = torch.rand(n_t, len(xb), generator=g, device=x.device)
-            ts = (torch.arange(n_t, device=x.device)[:, None] + 1 - u) / n_t * cfg.training.max_t
-            per.append(torch.stack([masked_diffusion_loss(net, rate, xb, t=t, per_datum=True, generator=g,
-                                                          max_t=cfg.training.max_t) for t in ts]).mean(0))
-    per = torch.cat(per) / (x[0].numel() * math.log(2))
-    return dict(bpd=per.mean().item(), se=per.std().item() / len(per) ** 0.5, images=len(per))
-
 def evaluate_pretrained(name:str, # a name of pretrained_names()
                         n:int=1000, # samples for the FID
                         seed:int=0, # seed of the samples, the floor's subsets and the bound
@@ -207,15 +176,8 @@ def evaluate_pretrained(name:str, # a name of pretrained_names()
                         device:str|torch.device='cpu', # where to run the network
                         progress:bool=False, # progress bars
                        ) -> dict:
-    "The FID (with its floor) of `n` samples from the card's sampler, the sampling seconds, and bits/dim."
+    "`evaluate_model` on a pretrained model with its card's sampler: FID with its floor, sampling seconds, bits/dim."
     net, rate, cfg = load_pretrained(name, device, folder)
     cfg = apply_overrides(cfg, model_card(name, folder).get('sampler_overrides') or {})
-    t0 = time.perf_counter()
-    x = sample_images(net, rate, cfg, n, batch_size, generator=torch.Generator(device).manual_seed(seed),
-                      device=device, progress=progress)
-    res = dict(sample_seconds=time.perf_counter() - t0, sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps")
-    res |= evaluate_samples(masks_to_black(x, cfg.data.S).cpu(), cfg.data.S, cfg.data.name, seed=seed)
-    if bpd_images:
-        b = heldout_bpd(net, rate, cfg, bpd_images, seed)
-        res |= dict(bpd=b['bpd'], bpd_se=b['se'], bpd_images=b['images'])
-    return res
+    res = evaluate_model(net, rate, cfg, n, seed, bpd_images, batch_size, progress)
+    return res | dict(sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps")
