@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #c1000003
 from __future__ import annotations
-import argparse, contextlib, json, os
+import argparse, contextlib, json, os, tempfile
 from dataclasses import fields
 from pathlib import Path
 import torch
@@ -85,6 +85,13 @@ def _check_output(path:str|Path, suffix:str, flag:str) -> Path:
     block = next((p for p in path.parents if p.exists()), None)  # found now, not after minutes of sampling
     if block is not None and not block.is_dir():
         raise NotADirectoryError(f"{flag} {path} cannot be written: {block} is a file, not a folder")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{flag} {path} cannot be written: it exists and is not a regular file")
+    try:  # a probe file where the output will go (or the nearest folder that exists): permissions, read-only mounts
+        with tempfile.TemporaryFile(dir=block if block is not None else Path.cwd()): pass
+    except OSError as e:
+        raise PermissionError(f"{flag} {path} cannot be written: {block} does not take new files "
+                              f"({e.strerror})") from None
     return path
 
 # %% ../nbs/12_cli.ipynb #c1000005

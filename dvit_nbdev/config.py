@@ -208,7 +208,7 @@ class SamplerConfig:
     time_grid: str = cfg_field('uniform', "'uniform' steps, or 'log': equal ratios of times (short steps near min_t)",
                                choices=TIME_GRIDS)
     remask_rate: float = cfg_field(1., "re-masking rate per unit time of the 'remdm' sampler (masked diffusion)",
-                                   valid=at_least(0))
+                                   valid=not_below(0))
     precision: str = cfg_field('auto', "autocast of the denoiser: 'auto' (bf16 on GPUs with native bf16, else fp32), "
                                        "'fp32', 'bf16' or 'fp16' (CUDA only)", choices=PRECISIONS)
     sample_freq: int = cfg_field(500, 'steps between sample grids (0: only at the end)', valid=at_least(0))

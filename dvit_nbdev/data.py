@@ -17,6 +17,7 @@ from torchvision import datasets as tvd
 from torchvision.transforms import v2
 from sklearn import datasets as skd
 from .core import data_root, check_states
+from .internals import check_regular_file
 
 # %% auto #0
 __all__ = ['DIGITS_TEST', 'DATASETS', 'MAX_WORKERS', 'check_S', 'quantise', 'DiscreteImages', 'random_rotation', 'load_mnist',
@@ -103,7 +104,7 @@ def _require_files(folder:Path, files, what:str):
 
 def _check_idx(path:Path, ndim:int) -> tuple:
     "Raise unless `path` is an unsigned-byte idx file of `ndim` dimensions with all its bytes; return its shape."
-    size, n = path.stat().st_size, 4 + 4 * ndim
+    size, n = check_regular_file(path, 'MNIST file', 2**30), 4 + 4 * ndim
     with open(path, 'rb') as f: head = f.read(n)
     if len(head) < n or head[:3] != b'\x00\x00\x08' or head[3] != ndim:
         problem = f"its header starts {head[:4].hex()!r}, expected '000008{ndim:02x}' ({ndim}-d unsigned bytes)"
@@ -141,9 +142,13 @@ def load_mnist(root:str|Path|None=None, # the data root (default: DVIT_DATA, els
             raise RuntimeError(f"MNIST could not be downloaded into {raw} ({e}). Copy the original files "
                                f"({', '.join(_MNIST_FILES)}) there, or point DVIT_DATA or root=... "
                                f"at a data root that holds them") from e
-    for f, ndim in ((f'{split}-images-idx3-ubyte', 3), (f'{split}-labels-idx1-ubyte', 1)):
-        if (raw/f).is_file(): _check_idx(raw/f, ndim)
+    img, lab = raw/f'{split}-images-idx3-ubyte', raw/f'{split}-labels-idx1-ubyte'
+    (n_img, *_), (n_lab,) = _check_idx(img, 3), _check_idx(lab, 1)
+    if n_img != n_lab: raise ValueError(f"{img} holds {n_img:,} images but {lab} {n_lab:,} labels: one of them is "
+                                        f"corrupt; {_HOW}")
     ds = tvd.MNIST(root, train=train, download=False)
+    if len(ds.targets) and ds.targets.max() > 9:
+        raise ValueError(f"{lab} is corrupt: it holds the label {ds.targets.max().item()}; expected 0..9. {_HOW}")
     return ds.data[:, None], ds.targets  # (N, 1, 28, 28), (N,)
 
 # %% ../nbs/08_data.ipynb #9e6ff1c8
