@@ -14,6 +14,7 @@ from .core import atomic_write_text, MAX_SEED
 from .internals import check_regular_file, short_repr, MAX_TEXT_BYTES
 from typing import Callable
 from .rates import RATES
+from .losses import LOSSES
 from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS, TIME_GRIDS
 from .layers import BACKBONES
 from .dit import DIT_SIZES  # importing dit and uvit registers the two backbones
@@ -22,9 +23,9 @@ import dvit_nbdev.masked  # registers the carry-over sampler of masked diffusion
 from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'NEEDS_RATE', 'LOSS_READS',
-           'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability',
-           'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
+__all__ = ['PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'PRESETS', 'cfg_field',
+           'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability', 'LossConfig',
+           'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
            'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table', 'build_rate',
            'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'normalise_config',
            'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config', 'StrictLoader', 'load_config',
@@ -78,9 +79,9 @@ PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # see `resolve_precision` in note
 @dataclass
 class LossConfig:
     "The training loss."
-    name: str = cfg_field('nll', "'nll' (cross-entropy of p(x0|x_t)), 'ct_elbo' (the continuous-time ELBO) or "
-                          "'masked' (masked diffusion's weighted cross-entropy; rate 'absorbing')",
-                          choices=('nll', 'ct_elbo', 'masked'))
+    name: str = cfg_field('nll', "the training loss, a name of the loss registry (notebook 03): 'nll' is the "
+                          "cross-entropy of p(x0|x_t), 'ct_elbo' the continuous-time ELBO, 'masked' masked diffusion's",
+                          choices=lambda: tuple(LOSSES))
     eps_ratio: float = cfg_field(1e-9, 'added to the denominators of probability ratios', valid=above(0))
     nll_weight: float = cfg_field(0., "weight of the cross-entropy term added to 'ct_elbo'", valid=not_below(0))
     min_time: float = cfg_field(0.01, 'smallest training time t, in (0, training.max_t)')
@@ -461,10 +462,6 @@ def _check_reads(name:str, key:str, value):
     if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
-NEEDS_RATE = {'masked': ('absorbing',)}  # loss name -> the rates it works with
-LOSS_READS = {'nll': ('min_time',), 'ct_elbo': ('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass'),
-              'masked': ('min_time',)}  # loss name -> the loss-section settings it reads
-
 def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
     "Raise unless the sampler `name` works with the rate: its registry entry names its rates (None: any without a mask)."
     rates = SAMPLERS[name].rates
@@ -484,7 +481,7 @@ def check_config(cfg:Config, # the config to check; it is not changed
     S = _check_rate(cfg.rate, cfg.data.S)
     _check_model(cfg.model, cfg.data, S, cfg.rate.name)
     _check_sampler(cfg.sampler, cfg.training.max_t)
-    needs = NEEDS_RATE.get(cfg.loss.name)
+    needs = LOSSES[cfg.loss.name].rates
     _require(needs is None or cfg.rate.name in needs, 'loss.name', cfg.loss.name,
              f"a loss for rate.name={cfg.rate.name!r} ({cfg.loss.name!r} needs rate.name in {list(needs or ())})")
     _check_sampler_rate(cfg.sampler.name, cfg.rate.name, S != cfg.data.S)
@@ -642,9 +639,9 @@ def apply_overrides(cfg:Config, # the config to start from (not changed)
     for k in (nested.get('sampler') or {}): _check_reads(out.sampler.name, k, getattr(out.sampler, k))  # set here: must act
     L = out.loss
     for k in (nested.get('loss') or {}):
-        if k != 'name' and k not in LOSS_READS.get(L.name, (k,)):
+        if k != 'name' and k not in LOSSES[L.name].reads:
             raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid for loss.name={L.name!r}, which does not "
-                             f"read it (it reads {', '.join(LOSS_READS[L.name])}); leave it out")
+                             f"read it (it reads {', '.join(LOSSES[L.name].reads) or 'none of the settings'}); leave it out")
     return out
 
 # %% ../nbs/09_config.ipynb #9a000020

@@ -5,6 +5,8 @@
 # %% ../nbs/03_losses.ipynb #01b678d8
 from __future__ import annotations
 import inspect
+from dataclasses import dataclass
+from typing import Callable
 import torch
 import torch.nn.functional as F
 from .core import check_shape, non_finite
@@ -13,9 +15,10 @@ from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['denoise', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels', 'reverse_rates_at',
+__all__ = ['LOSSES', 'denoise', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels', 'reverse_rates_at',
            'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'sig_term', 'loss_states', 'loss_times',
-           'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss']
+           'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss', 'LossSpec',
+           'register_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -276,3 +279,39 @@ def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     loss = nll_terms(denoiser, rate, x0, t, y, generator).mean()
     check_finite({'nll': loss}, 'nll_loss')
     return loss
+
+# %% ../nbs/03_losses.ipynb #f5775144
+@dataclass(frozen=True)
+class LossSpec:
+    "A registered training loss: its function, the rates it works with, the settings it reads, its bits/dim bound."
+    fn: Callable  # fn(net, rate, x0, y, section, max_t) -> (the scalar loss, a dict of its terms)
+    rates: tuple|None = None  # the rate names it works with; None: any
+    reads: tuple = ()  # the loss-section settings it reads: min_time, eps_ratio, nll_weight, one_forward_pass
+    bound: Callable|None = None  # bound(net, rate, x0, cfg, seed, n_t, batch_size, progress) -> (B,) nats; None: CT-ELBO
+
+LOSSES = {}  # loss.name -> LossSpec
+
+def register_loss(name:str, # the loss.name that selects it
+                  fn:Callable, # fn(net, rate, x0, y, section, max_t) -> (loss, terms)
+                  rates:tuple|None=None, # the rate names it works with (None: any)
+                  reads:tuple=(), # the loss-section settings it reads
+                  bound:Callable|None=None, # its bits/dim bound, per image in nats (None: the CT-ELBO bound)
+                 ) -> Callable:
+    "Make a training loss selectable as `loss.name`; return `fn`."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'nll'")
+    LOSSES[name] = LossSpec(fn, None if rates is None else tuple(rates), tuple(reads), bound)
+    return fn
+
+def _nll(net, rate, x0, y, L, max_t):
+    "The NLL loss and its terms."
+    loss = nll_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
+    return loss, dict(nll=loss.detach())
+
+def _ct_elbo(net, rate, x0, y, L, max_t):
+    "The CT-ELBO and its terms."
+    return ct_elbo(net, rate, x0, y=y, nll_weight=L.nll_weight, one_forward_pass=L.one_forward_pass,
+                   min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, return_terms=True)
+
+register_loss('nll', _nll, reads=('min_time',))
+register_loss('ct_elbo', _ct_elbo, reads=('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass'));

@@ -10,13 +10,13 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
-from .losses import denoise, loss_states, loss_times, check_finite, state_nll
+from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
 from .sampling import SamplerRecord, check_sample_labels, check_int, check_datum_shape
 from .sampling import is_number, require, register_sampler
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
-           'masked_diffusion_loss', 'carry_over_sample', 'first_hitting_sample', 'remdm_sample']
+           'masked_diffusion_loss', 'carry_over_sample', 'masked_bound', 'first_hitting_sample', 'remdm_sample']
 
 # %% ../nbs/14_masked.ipynb #e255acd9
 class MaskingSchedule(Schedule):
@@ -175,6 +175,33 @@ def carry_over_sample(
     record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=num_steps)) if return_info else x
+
+# %% ../nbs/14_masked.ipynb #18a52ae1
+def _masked(net, rate, x0, y, L, max_t):
+    "Masked diffusion's loss and its terms."
+    loss = masked_diffusion_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
+    return loss, dict(masked=loss.detach())
+
+@torch.no_grad()
+def masked_bound(net, # the denoiser (eval mode)
+                 rate:AbsorbingRate, # the masking process
+                 x0:torch.Tensor, # clean images (B, *shape)
+                 cfg, # the config: training.max_t
+                 seed:int=0, # seed of the times and the masks
+                 n_t:int=8, # times per image, stratified over (0, max_t]
+                 batch_size:int=64, # images per call
+                 progress:bool=False, # unused: the bound is a few calls per image
+                ) -> torch.Tensor:
+    "Masked diffusion's negative ELBO per image, in nats (B,): the loss's own estimate, t stratified over (0, max_t]."
+    g, per, T = torch.Generator(x0.device).manual_seed(seed), [], cfg.training.max_t
+    for xb in x0.split(batch_size):
+        u = torch.rand(n_t, len(xb), generator=g, device=x0.device)
+        ts = (torch.arange(n_t, device=x0.device)[:, None] + 1 - u) / n_t * T
+        per.append(torch.stack([masked_diffusion_loss(net, rate, xb, t=t, per_datum=True, generator=g, max_t=T)
+                                for t in ts]).mean(0))
+    return torch.cat(per)
+
+register_loss('masked', _masked, rates=('absorbing',), reads=('min_time',), bound=masked_bound);
 
 # %% ../nbs/14_masked.ipynb #74ac0d0a
 register_sampler('carry_over', carry_over_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),

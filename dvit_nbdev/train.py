@@ -21,8 +21,7 @@ from .core import (get_device, seed_everything, atomic_file, atomic_save, load_t
 from typing import Callable
 from torch.utils.data import Dataset
 from .rates import Rate
-from .losses import ct_elbo, nll_loss
-from .masked import masked_diffusion_loss
+from .losses import LOSSES
 from .sampling import SAMPLERS
 from .data import get_dataset, get_dataloader
 from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_config, config_to_dict,
@@ -52,20 +51,12 @@ def warmup_schedule(warmup:int, # steps of linear warm-up (0: none)
 def build_loss(L:LossConfig, # the loss section
                max_t:float=1., # the final time T: training.max_t
               ):
-    "A function `(net, rate, x0, y) -> (loss, terms)` for the loss the section names."
-    def nll(net, rate, x0, y):
-        "The NLL loss and its terms."
-        loss = nll_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
-        return loss, dict(nll=loss.detach())
-    def elbo(net, rate, x0, y):
-        "The CT-ELBO and its terms."
-        return ct_elbo(net, rate, x0, y=y, nll_weight=L.nll_weight, one_forward_pass=L.one_forward_pass,
-                       min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, return_terms=True)
-    def masked(net, rate, x0, y):
-        "Masked diffusion's loss (notebook 14): the ELBO-weighted cross-entropy on the masked dimensions."
-        loss = masked_diffusion_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
-        return loss, dict(masked=loss.detach())
-    return dict(nll=nll, ct_elbo=elbo, masked=masked)[L.name]
+    "A function `(net, rate, x0, y) -> (loss, terms)` for the loss the section names (its `LOSSES` entry)."
+    fn = LOSSES[L.name].fn
+    def loss(net, rate, x0, y):
+        "The loss of the section and its terms."
+        return fn(net, rate, x0, y, L, max_t)
+    return loss
 
 # %% ../nbs/10_train.ipynb #e0a00002
 def ema_warmup_avg_fn(decay:float, # the largest decay beta, reached after many updates
