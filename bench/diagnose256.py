@@ -7,7 +7,8 @@ For a model (a name of `pretrained_names()` or a dvit_train checkpoint, its EMA 
 MNIST test digits, at each time of `--times`:
 - the predictive p(x_0^d | x_t) of every pixel: at the pixels where the model is unsure whether the pixel is ink
   (P(x_0 >= 128) between 0.2 and 0.8), the share of its mass in the grey middle 32..223; the same at ink pixels
-  (x_0 >= 128); and the share of real test pixels in the grey middle;
+  (x_0 >= 128); beside each, the share of those pixels whose true x_0 is itself in the grey middle (a calibrated
+  predictive matches it);
 - the cross-entropy -log p(x_0^d | x_t) (nats per dimension) on a grid of times (the loss by time).
 With `--samples N`: N samples with the model's sampler, their grey-level histogram against the test digits' (shares at
 exactly 0 and 255 and in the middle), and the package's FID of the samples as they are and quantised to 4 levels
@@ -38,8 +39,11 @@ def mass_stats(p, x0):
     ink_p = p[..., 128:].sum(-1)  # P(x_0 >= 128), (B, D)
     mid = p[..., MID[0]:MID[1] + 1].sum(-1)
     unsure = (ink_p > 0.2) & (ink_p < 0.8)
+    true_mid = ((x0 >= MID[0]) & (x0 <= MID[1])).float()  # where the truth itself is grey
     return dict(unsure_pixels=int(unsure.sum()), mid_mass_unsure=mid[unsure].mean().item() if unsure.any() else None,
-                mid_mass_ink=mid[x0 >= 128].mean().item(), mid_mass_background=mid[x0 == 0].mean().item())
+                true_mid_unsure=true_mid[unsure].mean().item() if unsure.any() else None,
+                mid_mass_ink=mid[x0 >= 128].mean().item(), true_mid_ink=true_mid[x0 >= 128].mean().item(),
+                mid_mass_background=mid[x0 == 0].mean().item())
 
 @torch.no_grad()
 def loss_by_time(net, rate, x0, times):

@@ -89,8 +89,8 @@ def export_pretrained(checkpoint:str|Path, # a checkpoint written by dvit_train
         old = _card_or_none(name, folder)
         with atomic_file(pt) as f: f.write(data)
         atomic_write_text(text, folder/f'{name}.json')  # the commit: the card names the new weights from here on
-        stale = (old or {}).get('weights_file', f'{name}.pt') if old is not None else None
-        if stale and stale != pt.name and _is_weights_name(stale, name): (folder/stale).unlink(missing_ok=True)
+        stale = old.get('weights_file', f'{name}.pt') if old is not None else None  # what the old card named
+        if stale != pt.name and _is_weights_name(stale, name): (folder/stale).unlink(missing_ok=True)
     return pt
 
 # %% ../nbs/17_pretrained.ipynb #19026175
@@ -107,17 +107,20 @@ def pretrained_names(folder:str|Path|None=None, # default: pretrained_dir()
                   any(_is_weights_name(w.name, p.stem) for w in folder.glob(f'{glob.escape(p.stem)}.*pt')))
 
 def _card_or_none(name:str, folder:Path) -> dict|None:
-    "The card of `name` in `folder` if there is one, else None."
-    return _read_card(folder/f'{name}.json') if (folder/f'{name}.json').exists() else None
+    "The card of `name` in `folder` if there is a readable one, else None (an export then replaces it)."
+    try: return _read_card(folder/f'{name}.json')
+    except (OSError, ValueError): return None
 
 def _read_card(path:Path) -> dict:
     "A model card read as JSON: a regular file of at most MAX_TEXT_BYTES holding an object, no duplicate keys."
     check_regular_file(path, 'model card', MAX_TEXT_BYTES)
     def no_duplicates(pairs):
-        keys = [k for k, _ in pairs]
-        dup = next((k for k in keys if keys.count(k) > 1), None)
-        if dup is not None: raise ValueError(f"model card {path} has the key {short_repr(dup)} twice")
-        return dict(pairs)
+        d = dict(pairs)
+        if len(d) < len(pairs):
+            seen = set()
+            dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise ValueError(f"model card {path} has the key {short_repr(dup)} twice")
+        return d
     try: card = json.loads(path.read_text(encoding='utf-8'), object_pairs_hook=no_duplicates)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"model card {path} is not valid JSON ({short_repr(str(e))})") from None
