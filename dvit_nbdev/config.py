@@ -17,14 +17,19 @@ from .rates import RATES
 from .losses import LOSSES
 from .sampling import SAMPLERS, INITIAL_DISTS, FINAL_STEPS, TIME_GRIDS
 from .layers import BACKBONES
-from .dit import DIT_SIZES  # importing dit and uvit registers the two backbones
+from .dit import DIT_SIZES
 from .uvit import UVIT_SIZES
-import dvit_nbdev.masked  # registers the carry-over sampler of masked diffusion
+import importlib
+
+# The built-in plug-ins, in one list: importing each registers what it defines. Rates, the two tau-LDR losses and the
+# chain samplers register in the modules above; dit and uvit their backbones; masked its loss, bound and samplers.
+BUILTIN_PLUGINS = ('dvit_nbdev.dit', 'dvit_nbdev.uvit', 'dvit_nbdev.masked')
+for _m in BUILTIN_PLUGINS: importlib.import_module(_m)
 from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'PRESETS', 'cfg_field',
-           'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability', 'LossConfig',
+__all__ = ['BUILTIN_PLUGINS', 'PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'PRESETS',
+           'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability', 'LossConfig',
            'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
            'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table', 'build_rate',
            'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'normalise_config',

@@ -22,7 +22,6 @@ from .train import load_checkpoint, sample_images
 from .core import MAX_SEED
 from .internals import short_repr
 from .losses import LOSSES
-import dvit_nbdev.masked  # registers masked diffusion's loss and bound (one list of plug-ins: issue 30)
 
 MAX_EVAL_SAMPLES = 100_000  # the most samples one evaluation draws
 
