@@ -19,7 +19,7 @@ from .sampling import INITIAL_DISTS
 from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
 from .config import apply_overrides
 from .train import load_checkpoint, sample_images
-from .core import MAX_SEED
+from .core import MAX_SEED, load_torch
 from .internals import short_repr
 from .losses import LOSSES
 
@@ -384,13 +384,20 @@ def get_classifier(name:str='mnist', # 'mnist' or 'digits'
                   ) -> DigitClassifier:
     "The classifier of `name` in eval mode: cached weights, else trained by its recipe and cached; facts in `.info`."
     path = cache_dir(cache) / f'{_check_name(name)}_classifier.pt'
-    if path.is_file() and not retrain:
-        try: ck = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e:
-            raise RuntimeError(f"cannot read the cached classifier {path}: delete it or pass retrain=True") from e
+    if path.exists() and not retrain:
+        try:
+            ck = load_torch(path, what='cached classifier')
+            if not (isinstance(ck, dict) and isinstance(ck.get('info'), dict) and isinstance(ck.get('state_dict'), dict)
+                    and isinstance(ck['info'].get('recipe'), dict)):
+                raise ValueError(f"cached classifier {path} holds no 'state_dict' and 'info' with a recipe")
+        except (OSError, ValueError) as e:
+            raise RuntimeError(f"{e}; delete it or pass retrain=True") from None
         if ck['info']['recipe'] == CLASSIFIER_RECIPES[name]:
             clf = DigitClassifier(dataset_info(name)['shape'][-1], ck['info']['recipe']['stride'])
-            clf.load_state_dict(ck['state_dict'])
+            try: clf.load_state_dict(ck['state_dict'])
+            except (RuntimeError, TypeError) as e:
+                raise RuntimeError(f"cached classifier {path} does not fit its recipe's network ({short_repr(str(e))}); "
+                                   f"delete it or pass retrain=True") from None
             clf.info = dict(ck['info'], path=str(path), loaded=True)
             return clf.to(device).eval()
     clf, info = _train_recipe(name, root, device)
