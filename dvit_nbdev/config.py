@@ -351,8 +351,8 @@ def convert(value, # a value from YAML/JSON, or a command-line string
     if 'None' in kinds and none: return None
     try: return _convert_one(value, [k for k in kinds if k != 'None'][0])
     except yaml.YAMLError as e:
-        raise ValueError(f"{key}: cannot read {short_repr(value)} as {typ}: not valid YAML ({getattr(e, 'problem', None) or e}); "
-                         f"write a list as e.g. [1, 28, 28]") from None
+        raise ValueError(f"{key}: cannot read {short_repr(value)} as {typ}: not valid YAML "
+                         f"({getattr(e, 'problem', None) or e}); write a list as e.g. [1, 28, 28]") from None
     except (ValueError, TypeError, OverflowError):  # OverflowError: int(float('inf'))
         raise ValueError(f"{key}: cannot read {short_repr(value)} as {typ}") from None
 
@@ -468,7 +468,7 @@ def _check_reads(name:str, key:str, value):
 
 # %% ../nbs/09_config.ipynb #9a000016
 def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
-    "Raise unless the sampler `name` works with the rate: its registry entry names its rates (None: any without a mask)."
+    "Raise unless the sampler `name` works with the rate: its registry entry's `rates` (None: any without a mask)."
     rates = SAMPLERS[name].rates
     if rates is None and has_mask:
         masking = [n for n, s in SAMPLERS.items() if s.rates is not None and rate_name in s.rates]
@@ -544,9 +544,12 @@ def _fill(obj, d:dict, prefix:str=''):
     "Set the fields of dataclass `obj` from dict `d`, converting values; unknown keys are errors."
     known = {f.name: f for f in fields(obj)}
     unknown = [k for k in d if k not in known]
-    if unknown: raise ValueError(f"unknown config key(s): {', '.join(prefix + short_repr(k).strip(chr(39)) for k in unknown[:5])}"
-                                 f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; "
-                                 f"known: {', '.join(prefix + k for k in known)}")
+    if unknown:
+        more = f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''
+        names = ', '.join(prefix + short_repr(k).strip(chr(39)) for k in unknown[:5])
+        raise ValueError(f"unknown config key(s): {names}"
+                         f"{more}; "
+                         f"known: {', '.join(prefix + k for k in known)}")
     for k, v in d.items():
         if k in CONFIG_SECTIONS and not prefix:
             if not isinstance(v, dict): raise ValueError(f"config section '{k}' must be a mapping, got {short_repr(v)}")
@@ -579,18 +582,19 @@ class StrictLoader(yaml.SafeLoader):
         "Refuse an alias (`*name`) where a node is expected."
         if self.check_event(yaml.AliasEvent):
             ev = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, f"the alias *{short_repr(ev.anchor)} is not allowed in a config "
-                                              f"(write the value out)", ev.start_mark)
+            raise yaml.composer.ComposerError(None, None, f"the alias *{short_repr(ev.anchor)} is not allowed in a "
+                                              f"config (write the value out)", ev.start_mark)
         return super().compose_node(parent, index)
     def construct_mapping(self, node, deep=False):
         "A mapping whose keys appear once each."
         seen = set()
         for k, _ in node.value:
             key = self.construct_object(k, deep=True)
-            if isinstance(key, (str, int, float, bool)) and key in seen:
+            if not isinstance(key, (str, int, float, bool)): continue  # a list or mapping as a key: PyYAML refuses it
+            if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"the key {short_repr(key)} appears twice",
                                                         k.start_mark)
-            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+            seen.add(key)
         return super().construct_mapping(node, deep)
 
 def _json_pairs(pairs:list) -> dict:
@@ -603,7 +607,9 @@ def _json_pairs(pairs:list) -> dict:
 
 def _parse_config_text(text:str, path:Path):
     "The data of a config file; errors name the file and the place."
-    try: return json.loads(text, object_pairs_hook=_json_pairs) if path.suffix == '.json' else yaml.load(text, StrictLoader)
+    try:
+        if path.suffix == '.json': return json.loads(text, object_pairs_hook=_json_pairs)
+        return yaml.load(text, StrictLoader)
     except RecursionError: raise ValueError(f"config file {path} nests too deeply") from None
     except json.JSONDecodeError as e: raise ValueError(f"config file {path} is not valid JSON: {e}") from None
     except ValueError as e: raise ValueError(f"config file {path}: {e}") from None
@@ -641,12 +647,14 @@ def apply_overrides(cfg:Config, # the config to start from (not changed)
         if name: nested.setdefault(sec, {})[name] = v
         else: nested[sec] = v
     out = config_from_dict(nested, cfg)
-    for k in (nested.get('sampler') or {}): _check_reads(out.sampler.name, k, getattr(out.sampler, k))  # set here: must act
+    for k in (nested.get('sampler') or {}):  # a setting given here must act
+        _check_reads(out.sampler.name, k, getattr(out.sampler, k))
     L = out.loss
     for k in (nested.get('loss') or {}):
         if k != 'name' and k not in LOSSES[L.name].reads:
-            raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid for loss.name={L.name!r}, which does not "
-                             f"read it (it reads {', '.join(LOSSES[L.name].reads) or 'none of the settings'}); leave it out")
+            reads = ', '.join(LOSSES[L.name].reads) or 'none of the settings'
+            raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid for loss.name={L.name!r}, which does "
+                             f"not read it (it reads {reads}); leave it out")
     return out
 
 # %% ../nbs/09_config.ipynb #9a000020

@@ -24,7 +24,8 @@ __all__ = ['MAX_SEED', 'get_device', 'seed_everything', 'sample_from_cdf', 'samp
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
               ) -> torch.device:
     "The requested device, else `$DVIT_DEVICE`, else CUDA, MPS or CPU, whichever is first available."
-    if isinstance(device, str) and not device.strip() or device is not None and not isinstance(device, (str, torch.device)):
+    blank = isinstance(device, str) and not device.strip()
+    if blank or device is not None and not isinstance(device, (str, torch.device)):
         raise ValueError(f"device={device!r} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
     device = device or os.environ.get('DVIT_DEVICE') or None
     if device is None:

@@ -287,7 +287,7 @@ class LossSpec:
     fn: Callable  # fn(net, rate, x0, y, section, max_t) -> (the scalar loss, a dict of its terms)
     rates: tuple|None = None  # the rate names it works with; None: any
     reads: tuple = ()  # the loss-section settings it reads: min_time, eps_ratio, nll_weight, one_forward_pass
-    bound: Callable|None = None  # bound(net, rate, x0, cfg, seed, n_t, batch_size, progress) -> (B,) nats; None: CT-ELBO
+    bound: Callable|None = None  # (net, rate, x0, cfg, seed, n_t, batch_size, progress) -> (B,) nats; None: CT-ELBO
 
 LOSSES = {}  # loss.name -> LossSpec
 

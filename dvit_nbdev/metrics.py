@@ -396,8 +396,8 @@ def get_classifier(name:str='mnist', # 'mnist' or 'digits'
             clf = DigitClassifier(dataset_info(name)['shape'][-1], ck['info']['recipe']['stride'])
             try: clf.load_state_dict(ck['state_dict'])
             except (RuntimeError, TypeError) as e:
-                raise RuntimeError(f"cached classifier {path} does not fit its recipe's network ({short_repr(str(e))}); "
-                                   f"delete it or pass retrain=True") from None
+                raise RuntimeError(f"cached classifier {path} does not fit its recipe's network "
+                                   f"({short_repr(str(e))}); delete it or pass retrain=True") from None
             clf.info = dict(ck['info'], path=str(path), loaded=True)
             return clf.to(device).eval()
     clf, info = _train_recipe(name, root, device)

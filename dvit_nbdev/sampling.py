@@ -543,7 +543,8 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
             if int(jumps.max()) > cap:  # the loop synchronises anyway (the `while` test)
                 raise RuntimeError(f"exact_sample: a chain made more than max_jumps={cap} jumps before t={min_t} (its "
                                    f"cost follows its jumps, not num_grid); the learned rates jump far more than "
-                                   f"{EXACT_JUMPS_PER_DIM} times per dimension: use a leaping sampler such as tau_leaping")
+                                   f"{EXACT_JUMPS_PER_DIM} times per dimension: use a leaping sampler such as "
+                                   f"tau_leaping")
         bar.n = int(node.min().clamp(max=num_grid)); bar.refresh()
         if it % CHECK_EVERY == 0: rev.rec.check()
     bar.close(); rev.rec.check()
@@ -629,7 +630,7 @@ def register_sampler(name:str, # the sampler.name that selects it
                      trajectory:bool=True, # fn records a trajectory when asked
                      guidance:bool=True, # fn takes guidance_scale
                      rates:tuple|None=None, # the rate names it works with (None: any rate without a mask state)
-                     reads:tuple|None=None, # the sampler settings it reads (None: CHAIN_SETTINGS with step, none with fn)
+                     reads:tuple|None=None, # the sampler settings it reads (None: CHAIN_SETTINGS for a step, else none)
                     ) -> Callable:
     "Make a sampler selectable as `sampler.name`: a whole sampler `fn`, or one `step` of `sample_chain`."
     if not isinstance(name, str) or not name.isidentifier():
@@ -662,7 +663,8 @@ def _exact_kwargs(Sm, max_t=1.) -> dict:
 
 register_sampler('tau_leaping', step=_tau_step)
 register_sampler('pc_tau_leaping', sample_chain,
-                 lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc, reads=CHAIN_SETTINGS)
+                 lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc,
+                 reads=CHAIN_SETTINGS)
 register_sampler('midpoint', step=_midpoint_step)
 register_sampler('euler', step=_euler_step)
 register_sampler('trapezoidal', step=_trapezoidal_step,
