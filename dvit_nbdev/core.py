@@ -18,7 +18,7 @@ from .internals import (data_root, cache_dir, pid_alive, remove_stale_temps, mak
 
 # %% auto #0
 __all__ = ['MAX_SEED', 'get_device', 'seed_everything', 'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid',
-           'show_images', 'save_images', 'masks_to_black', 'play_grids']
+           'show_images', 'save_images', 'masks_to_black', 'play_grids', 'check_exercise']
 
 # %% ../nbs/00_core.ipynb #abb3b32c
 def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
@@ -158,3 +158,23 @@ def play_grids(frames:list, # one batch of states (B, C, H, W) in [0, S) per fra
     html = anim.to_jshtml(default_mode='once')
     plt.close(fig)
     return HTML(html)
+
+# %% ../nbs/00_core.ipynb #d3b3d491
+def check_exercise(answer, # the learner's function, or None while there is none
+                   reference, # the library's answer, a function of the same arguments
+                   cases:list, # argument tuples to try
+                   rtol:float=1e-6, # relative tolerance
+                   atol:float=1e-12, # absolute tolerance
+                  ) -> bool:
+    "Run `answer` and `reference` on each case and print whether the answer is right (or the first case it is not)."
+    if answer is None:
+        print('not answered yet: write your function in the cell above, then run this cell again'); return False
+    for args in cases:
+        want = torch.as_tensor(reference(*args), dtype=torch.float64)
+        try: got = torch.as_tensor(answer(*args), dtype=torch.float64)
+        except Exception as e:
+            print(f'not yet: your function raised {type(e).__name__} ({e}) for the arguments {args}'); return False
+        if got.shape != want.shape or not torch.allclose(got, want, rtol=rtol, atol=atol):
+            print(f'not yet: for the arguments {args} your function gives {got.tolist()}, the library {want.tolist()}')
+            return False
+    print(f'right: your function agrees with the library on all {len(cases)} cases'); return True
