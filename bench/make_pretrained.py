@@ -7,7 +7,8 @@ The run's folder must hold checkpoint.pt and the log of its dvit_train command (
 seconds are read from its last line ("trained ... to step N in Xs"). The EMA weights are exported first (in --dtype),
 then measured as a user loads them (`dvit_nbdev.pretrained.evaluate_pretrained`): FID (the package's metric, with its
 floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on the first --bpd_images MNIST test
-images; both, the commands and the hardware go into the card. Writes dvit_nbdev/pretrained/<name>.pt and .json.
+images; both, the commands and the hardware go into the card. Writes dvit_nbdev/pretrained/<name>.<hash>.pt and
+<name>.json (`export_pretrained`: the card, written last, names the weights).
 """
 import argparse, json, os, platform, re, time
 from pathlib import Path
@@ -51,7 +52,7 @@ def main():
                 bpd_se=res.get('bpd_se'), bpd_images=res.get('bpd_images'), sampler=res['sampler'],
                 eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
                              f"--seed {a.seed} --dtype {a.dtype}", eval_seconds=round(time.perf_counter() - t0))
-    atomic_write_text(json.dumps(card, indent=1) + '\n', pt.with_suffix('.json'))
+    atomic_write_text(json.dumps(card, indent=1) + '\n', pt.parent/f'{a.name}.json')  # the weights' name has the hash
     print(json.dumps(card, indent=1))
 
 if __name__ == '__main__': main()
