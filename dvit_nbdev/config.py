@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import yaml
 from .core import atomic_write_text, MAX_SEED
-from .internals import check_regular_file, short_repr, MAX_TEXT_BYTES
+from .internals import check_regular_file, short_repr, json_once, MAX_TEXT_BYTES
 from typing import Callable
 from .rates import RATES
 from .losses import LOSSES
@@ -597,18 +597,10 @@ class StrictLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep)
 
-def _json_pairs(pairs:list) -> dict:
-    "A JSON object whose keys appear once each (`object_pairs_hook`)."
-    d = {}
-    for k, v in pairs:
-        if k in d: raise ValueError(f"the key {short_repr(k)} appears twice")
-        d[k] = v
-    return d
-
 def _parse_config_text(text:str, path:Path):
     "The data of a config file; errors name the file and the place."
     try:
-        if path.suffix == '.json': return json.loads(text, object_pairs_hook=_json_pairs)
+        if path.suffix == '.json': return json.loads(text, object_pairs_hook=json_once)
         return yaml.load(text, StrictLoader)
     except RecursionError: raise ValueError(f"config file {path} nests too deeply") from None
     except json.JSONDecodeError as e: raise ValueError(f"config file {path} is not valid JSON: {e}") from None

@@ -11,9 +11,9 @@ import torch
 
 # %% auto #0
 __all__ = ['TEMP_SUFFIX', 'MAX_TORCH_BYTES', 'MAX_TEXT_BYTES', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps',
-           'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'check_regular_file', 'short_repr',
-           'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser', 'cli_errors',
-           'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states', 'as_times']
+           'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'check_regular_file', 'json_once',
+           'short_repr', 'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser',
+           'cli_errors', 'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states', 'as_times']
 
 # %% ../nbs/18_internals.ipynb #e8a044b2
 def _user_cache() -> Path:
@@ -149,6 +149,16 @@ def check_regular_file(path:str|Path, # the file about to be read
     if st.st_size > max_bytes:
         raise ValueError(f"{what} {path} has {st.st_size:,} bytes; at most {max_bytes:,} are read")
     return st.st_size
+
+def json_once(pairs:list, # (key, value) pairs of one JSON object, as `json.loads` gives them
+             ) -> dict:
+    "An `object_pairs_hook` for `json.loads`: the object as a dict, or a ValueError naming a key given twice."
+    d = dict(pairs)
+    if len(d) < len(pairs):
+        seen = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"the key {short_repr(dup)} appears twice")
+    return d
 
 
 # %% ../nbs/18_internals.ipynb #89caa567

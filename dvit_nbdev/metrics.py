@@ -15,7 +15,7 @@ from .core import cache_dir, data_root, atomic_save, check_states, check_shape, 
 from .rates import Rate
 from .forward import flat_states, batch_times
 from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
-from .sampling import INITIAL_DISTS
+from .sampling import INITIAL_DISTS, is_int
 from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
 from .config import apply_overrides
 from .train import load_checkpoint, sample_images
@@ -621,7 +621,6 @@ def check_eval_args(cfg, # the model's config (its dataset)
     "Raise a ValueError naming the first bad argument of an evaluation, before any work starts."
     if cfg.data.name not in ('mnist', 'digits'):
         raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
-    def is_int(v): return isinstance(v, int) and not isinstance(v, bool)
     if not (is_int(n) and 2 <= n <= MAX_EVAL_SAMPLES):
         raise ValueError(f"n={short_repr(n)} is invalid: expected an int in [2, {MAX_EVAL_SAMPLES}]")
     if not (is_int(seed) and 0 <= seed <= MAX_SEED):

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import get_device, load_torch, atomic_write_text, atomic_file, FolderLock
-from .internals import check_regular_file, short_repr, MAX_TORCH_BYTES, MAX_TEXT_BYTES
+from .internals import check_regular_file, short_repr, json_once, MAX_TORCH_BYTES, MAX_TEXT_BYTES
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
 from .train import read_checkpoint, load_weights, ema_weights
 from .config import apply_overrides
@@ -114,16 +114,10 @@ def _card_or_none(name:str, folder:Path) -> dict|None:
 def _read_card(path:Path) -> dict:
     "A model card read as JSON: a regular file of at most MAX_TEXT_BYTES holding an object, no duplicate keys."
     check_regular_file(path, 'model card', MAX_TEXT_BYTES)
-    def no_duplicates(pairs):
-        d = dict(pairs)
-        if len(d) < len(pairs):
-            seen = set()
-            dup = next(k for k, _ in pairs if k in seen or seen.add(k))
-            raise ValueError(f"model card {path} has the key {short_repr(dup)} twice")
-        return d
-    try: card = json.loads(path.read_text(encoding='utf-8'), object_pairs_hook=no_duplicates)
+    try: card = json.loads(path.read_text(encoding='utf-8'), object_pairs_hook=json_once)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"model card {path} is not valid JSON ({short_repr(str(e))})") from None
+    except ValueError as e: raise ValueError(f"model card {path}: {e}") from None  # a key given twice
     if not isinstance(card, dict):
         raise ValueError(f"model card {path} holds a {type(card).__name__}; expected a JSON object")
     return card
