@@ -9,7 +9,7 @@ For each batch size, three steps are timed (median of `--repeats`), each in its 
 `bmm` is one (B, D, S) x (B, S, S) product with its backward, the unavoidable core of the CT-ELBO's reverse rates.
 Ratios are to `net`, measured in the same run.
 """
-import argparse, json, sys
+import argparse, json
 from common import median_time, memory_probe, run_worker
 
 def measure(kind, B, rate_name, device, warmup, repeats, threads):

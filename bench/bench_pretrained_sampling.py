@@ -25,11 +25,10 @@ def main():
     import torch
     from dvit_nbdev.config import apply_overrides
     from dvit_nbdev.core import atomic_write_text
-    from dvit_nbdev.pretrained import load_pretrained, model_card
-    from dvit_nbdev.train import sample_images
+    from dvit_nbdev.pretrained import load_pretrained
+    from dvit_nbdev.generate import sample_images
     torch.set_num_threads(a.threads)
-    net, rate, cfg = load_pretrained(a.model, 'cpu')
-    cfg = apply_overrides(cfg, model_card(a.model).get('sampler_overrides') or {})
+    net, rate, cfg = load_pretrained(a.model, 'cpu')  # with its card's sampler
     if a.steps is not None: cfg = apply_overrides(cfg, {'sampler.num_steps': a.steps})
     rows = {}
     for mode in a.modes:

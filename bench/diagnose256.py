@@ -15,14 +15,14 @@ exactly 0 and 255 and in the middle), and the package's FID of the samples as th
 (each state to the nearest of 0, 85, 170, 255), both at S = 256 against the same reference.
 Everything is written to one JSON file (atomically).
 """
-import argparse, json, os, platform, time
+import argparse, json, platform, time
 from pathlib import Path
 import torch
-from dvit_nbdev.core import atomic_write_text, masks_to_black
+from dvit_nbdev.core import atomic_write_text
 from dvit_nbdev.data import get_dataset
-from dvit_nbdev.train import load_checkpoint, sample_images
+from dvit_nbdev.generate import load_checkpoint
 from dvit_nbdev.pretrained import load_pretrained, pretrained_names
-from dvit_nbdev.metrics import evaluate_samples
+from dvit_nbdev.metrics import evaluate_samples, evaluate_model
 
 MID = (32, 223)  # the grey middle, inclusive
 
@@ -85,12 +85,10 @@ def main():
     res['loss_times'] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0]
     res['loss_by_time'] = loss_by_time(net, rate, x0, res['loss_times'])
     if a.samples:
-        x = sample_images(net, rate, cfg, a.samples, progress=False, generator=torch.Generator().manual_seed(a.seed))
-        x = masks_to_black(x, 256).cpu()
+        ev, x = evaluate_model(net, rate, cfg, a.samples, a.seed, batch_size=None, return_samples=True)
         q = ((x.float() / 85).round() * 85).long()  # the nearest of 0, 85, 170, 255
         res['samples'] = dict(n=a.samples, sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps", grey=grey_shares(x),
-                              fid=evaluate_samples(x, 256, 'mnist', seed=a.seed)['fid'],
-                              fid_quantised4=evaluate_samples(q, 256, 'mnist', seed=a.seed)['fid'])
+                              fid=ev['fid'], fid_quantised4=evaluate_samples(q, 256, 'mnist', seed=a.seed)['fid'])
     res['seconds'] = time.perf_counter() - t0
     out = Path(a.out or f'bench/results/diag256_{Path(a.model).stem}.json')
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ JSON, FIFOs, links to /dev/zero, symlink loops, shared-list checkpoints, corrupt
 the command ends within the limit with one line on stderr that contains the expected words; the table prints the
 case, the exit status, the seconds and that line. A tiny digits checkpoint is trained first (a few seconds).
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 

@@ -13,7 +13,7 @@ images; both, the commands and the hardware go into the card. Writes dvit_nbdev/
 import argparse, json, os, platform, re, time
 from pathlib import Path
 import torch
-from dvit_nbdev.pretrained import export_pretrained, evaluate_pretrained, model_card, pretrained_dir
+from dvit_nbdev.pretrained import export_pretrained, evaluate_pretrained, model_card
 from dvit_nbdev.core import atomic_write_text
 
 def cpu_name() -> str:

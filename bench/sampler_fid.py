@@ -4,15 +4,14 @@
     python bench/sampler_fid.py runs/mnist_cpu/checkpoint.pt --n 256 --raw   # the raw weights instead of the EMA
 
 Each row overrides the checkpoint's sampler settings, draws `--n` samples (seed 0) and scores them with the package's
-FID (`dvit_nbdev.metrics.evaluate_samples`) next to its floor; NFE is the number of network calls the sampler made.
+FID next to its floor (`dvit_nbdev.metrics.evaluate_model`); NFE is the number of network calls per image, from the
+sampler's registry entry.
 """
-import argparse, time
+import argparse
 import torch
-from dvit_nbdev.cli import load_checkpoint
+from dvit_nbdev.generate import load_checkpoint
 from dvit_nbdev.config import apply_overrides
-from dvit_nbdev.core import masks_to_black
-from dvit_nbdev.train import sample_images
-from dvit_nbdev.metrics import evaluate_samples
+from dvit_nbdev.metrics import evaluate_model
 
 ROWS = [{}, {'sampler.num_steps': '200'}, {'sampler.num_steps': '50'},
         {'sampler.name': 'tau_leaping', 'sampler.num_corrector_steps': '0'},
@@ -30,14 +29,10 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     net, rate, cfg = load_checkpoint(a.checkpoint, device=a.device, ema=not a.raw)
-    dev = next(net.parameters()).device
     print(f"{'overrides of the checkpoint sampler':70s} {'NFE':>4s} {'FID':>6s} {'floor':>5s} {'seconds':>7s}")
     for kw in ROWS:
-        c, t0 = apply_overrides(cfg, kw), time.perf_counter()
-        x, info = sample_images(net, rate, c, a.n, device=dev, progress=False, return_info=True,
-                                generator=torch.Generator(dev).manual_seed(0))
-        sec = time.perf_counter() - t0
-        m = evaluate_samples(masks_to_black(x, cfg.data.S).cpu(), cfg.data.S, cfg.data.name, seed=0)
-        print(f"{str(kw):70s} {info['nfe']:4d} {m['fid']:6.1f} {m['fid_floor']:5.1f} {sec:7.0f}", flush=True)
+        m = evaluate_model(net, rate, apply_overrides(cfg, kw), a.n, seed=0)
+        print(f"{str(kw):70s} {str(m['nfe']):>4s} {m['fid']:6.1f} {m['fid_floor']:5.1f} {m['sample_seconds']:7.0f}",
+              flush=True)
 
 if __name__ == '__main__': main()

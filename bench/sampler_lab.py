@@ -11,17 +11,16 @@ step from MNIST's training histogram, `jump_times`; notebook 04). A masked-diffu
 
     python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256
 
-A sampler's step count is the NFE divided by the network calls per step (2 for midpoint and trapezoidal); the NFE
-written counts the calls of a chain, the final argmax step included (one more; carry-over and ReMDM take none). For
+A sampler's step count is the NFE divided by its network calls per step, and the NFE written is its calls per image
+with that step count, the final argmax step included: both from the sampler's registry entry (`SamplerSpec.calls`,
+notebook 04). A sampler whose calls do not depend on the step count (first hitting) runs once. For
 every sampler, NFE and seed: `--n` samples from the model card's other sampler settings, then the package's FID
 against MNIST's training set (notebook 11), with the floor of `--n` real test images. Rows are written after every
 point (atomically) so a long run can be read while it goes; `--resume` skips the points already in `--out`. The table
 printed at the end gives mean and standard deviation over the seeds.
 """
-import argparse, json, math, time
+import argparse, dataclasses, json
 from pathlib import Path
-
-CALLS_PER_STEP = {'midpoint': 2, 'trapezoidal': 2}
 
 def jump_grid(rate, cfg, steps):
     "The times of `jump_times` for MNIST's training histogram at the model's S (notebook 04)."
@@ -46,39 +45,40 @@ def main():
     ap.add_argument('--resume', action='store_true', help='keep the rows already in --out and skip their points')
     a = ap.parse_args()
     import torch
-    from dvit_nbdev.config import apply_overrides, SamplerConfig
-    from dvit_nbdev.core import atomic_write_text, masks_to_black
-    from dvit_nbdev.metrics import evaluate_samples
-    from dvit_nbdev.pretrained import load_pretrained, model_card
+    from dvit_nbdev.config import SamplerConfig, check_config
+    from dvit_nbdev.core import atomic_write_text
+    from dvit_nbdev.metrics import evaluate_model
+    from dvit_nbdev.pretrained import load_pretrained
     from dvit_nbdev.sampling import plot_sampler_lab, SAMPLERS
-    from dvit_nbdev.train import sample_images
     torch.set_num_threads(a.threads)
-    net, rate, cfg = load_pretrained(a.model, 'cpu')
-    cfg = apply_overrides(cfg, model_card(a.model).get('sampler_overrides') or {})
+    net, rate, cfg = load_pretrained(a.model, 'cpu')  # with its card's sampler
     rows = json.loads(Path(a.out).read_text()) if a.resume and a.out and Path(a.out).exists() else []
     done = {(r['sampler'], r['nfe_asked'], r['seed']) for r in rows}
     for spec in a.samplers:
         name, _, grid = spec.partition(':')
-        for nfe in (a.nfe if name != 'first_hitting' else [math.prod(cfg.data.shape)]):
-            steps = max(nfe // CALLS_PER_STEP.get(name, 1), 1)
+        calls = lambda steps: SAMPLERS[name].calls(dataclasses.replace(cfg.sampler, name=name, num_steps=steps),
+                                                   cfg.training.max_t, tuple(cfg.data.shape))
+        per_step = calls(2) - calls(1)  # the network calls of one step (0: the calls do not follow the steps)
+        for nfe in (a.nfe if per_step else [calls(1)]):
+            steps = max(nfe // per_step, 1) if per_step else 1
             eta = float(grid) if name == 'remdm' else SamplerConfig.remask_rate  # remdm:ETA
             want = dict(num_steps=steps, remask_rate=eta, time_grid=grid if grid in ('uniform', 'log') else 'uniform')
-            c = apply_overrides(cfg, {'sampler.name': name} |  # only the settings this sampler reads (its registry entry)
-                                {f'sampler.{k}': v for k, v in want.items() if k in SAMPLERS[name].reads})
+            # the card's sampler section, the two settings that change what a sampler does back at their defaults
+            # (the card's remask_rate is ReMDM's alone), then this sampler and only the settings it reads
+            sec = dataclasses.replace(cfg.sampler, name=name, time_grid=SamplerConfig.time_grid,
+                                      remask_rate=SamplerConfig.remask_rate)
+            c = dataclasses.replace(cfg, sampler=dataclasses.replace(
+                sec, **{k: v for k, v in want.items() if k in SAMPLERS[name].reads}))
+            check_config(c)
             extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
-            final = c.sampler.final_step != 'none' and name not in ('carry_over', 'remdm', 'first_hitting')
-            calls = steps * CALLS_PER_STEP.get(name, 1) + final  # network calls per image
             for seed in a.seeds:
                 if (spec, nfe, seed) in done: continue
-                t0 = time.perf_counter()
-                x = sample_images(net, rate, c, a.n, a.batch, generator=torch.Generator().manual_seed(seed),
-                                  progress=False, **extra)
-                sec = time.perf_counter() - t0
-                ev = evaluate_samples(masks_to_black(x, cfg.data.S), cfg.data.S, cfg.data.name, seed=seed)
-                rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=calls, seed=seed,
-                                 n=a.n, fid=ev['fid'], fid_floor=ev['fid_floor'], seconds=sec, threads=a.threads))
-                print(f"{spec:24s} NFE {calls:4d} seed {seed}: FID {ev['fid']:7.1f} (floor {ev['fid_floor']:.1f}), "
-                      f"{sec:6.1f} s", flush=True)
+                ev = evaluate_model(net, rate, c, a.n, seed, batch_size=a.batch, sampler_kw=extra)
+                rows.append(dict(model=a.model, sampler=spec, nfe_asked=nfe, steps=steps, nfe=ev['nfe'], seed=seed,
+                                 n=a.n, fid=ev['fid'], fid_floor=ev['fid_floor'], seconds=ev['sample_seconds'],
+                                 threads=a.threads))
+                print(f"{spec:24s} NFE {ev['nfe']:4d} seed {seed}: FID {ev['fid']:7.1f} (floor {ev['fid_floor']:.1f}), "
+                      f"{ev['sample_seconds']:6.1f} s", flush=True)
                 if a.out: atomic_write_text(json.dumps(rows, indent=1), a.out)
     print('\n'.join(plot_sampler_lab(rows)))
 

@@ -10,7 +10,7 @@ config's sampler from the raw weights and from the EMA weights, and scored with 
 (`dvit_nbdev.metrics.evaluate_model`) next to its floor (the FID of as many real test images). One row per point
 is printed and all rows are written to `OUT/ttq.json` (atomically); the 64 first samples of each point go to PNGs beside it.
 """
-import argparse, json, os, platform, time
+import argparse, json, os, platform
 from pathlib import Path
 import torch
 from dvit_nbdev.core import save_images, atomic_write_text

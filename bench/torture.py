@@ -39,7 +39,7 @@ from collections import Counter
 from pathlib import Path
 import torch
 from dvit_nbdev.core import TEMP_SUFFIX
-from dvit_nbdev.train import read_checkpoint
+from dvit_nbdev.generate import read_checkpoint
 from dvit_nbdev.config import load_config
 from dvit_nbdev.cli import train_main
 from dvit_nbdev.pretrained import export_pretrained, load_pretrained, model_card

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #c1000003
 from __future__ import annotations
-import argparse, contextlib, json, os, tempfile
+import argparse, contextlib, dataclasses, json, os, tempfile, textwrap
 from dataclasses import fields
 from pathlib import Path
 import torch
@@ -16,12 +16,14 @@ from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
 from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, field_help,
                                config_to_dict, load_config, apply_overrides)
-from .train import Trainer, read_checkpoint, load_checkpoint, sample_images
+from .train import Trainer
+from .generate import read_checkpoint, load_checkpoint, sample_images
 from .metrics import evaluate_checkpoint
+from .sampling import SAMPLERS, CHAIN_SETTINGS
 
 # %% auto #0
-__all__ = ['MAX_SAMPLES', 'MAX_SAMPLE_BATCH', 'train_parser', 'dvit_train', 'save_animation', 'sample_parser', 'dvit_sample',
-           'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
+__all__ = ['MAX_SAMPLES', 'MAX_SAMPLE_BATCH', 'sampler_guide', 'train_parser', 'dvit_train', 'save_animation', 'sample_parser',
+           'dvit_sample', 'eval_parser', 'dvit_eval', 'train_main', 'sample_main', 'eval_main']
 
 # %% ../nbs/12_cli.ipynb #b8255c45
 def _config_options(p:argparse.ArgumentParser):
@@ -37,8 +39,24 @@ def _config_options(p:argparse.ArgumentParser):
             g.add_argument(f'--{sec}.{f.name}', dest=f'{sec}.{f.name}', default=argparse.SUPPRESS,
                            metavar=str(f.type).upper(), help=f"{field_help(f)} (default: {field_default(f)})")
 
+def sampler_guide(width:int=100, # the longest line
+                 ) -> str:
+    "The registered samplers, one entry each, from their registry entries: rates, settings read, network calls."
+    Sm, out = SamplerConfig(), []
+    for name, s in SAMPLERS.items():
+        rates = 'any rate without a mask' if s.rates is None else 'rate.name ' + ' or '.join(s.rates)
+        reads = 'the chain settings' if s.reads == CHAIN_SETTINGS else ', '.join(s.reads) or 'no setting of its own'
+        calls = 'network calls vary with the draw' if s.calls is None else (
+            f"{s.calls(dataclasses.replace(Sm, name=name), 1., (1, 28, 28))} network calls per 28 x 28 image")
+        out += textwrap.wrap(f"{name}: {rates}; reads {reads}; {calls}", width, initial_indent='  ',
+                             subsequent_indent='      ')
+    chain = textwrap.wrap(f"the chain settings: {', '.join(CHAIN_SETTINGS)}", width, subsequent_indent='  ')
+    return ('samplers (--sampler.name), as registered (network calls at the default settings):\n' + '\n'.join(out) +
+            '\n' + '\n'.join(chain))
+
 def _sampler_options(p:argparse.ArgumentParser):
     "Add a --sampler.key option per sampler field that sampling uses (the default is the checkpoint's value)."
+    p.formatter_class, p.epilog = argparse.RawDescriptionHelpFormatter, sampler_guide()
     g = p.add_argument_group('sampler.* options (default: the checkpoint config)')
     for f in fields(SamplerConfig):
         if f.name in ('sample_freq', 'num_samples'): continue

@@ -40,7 +40,7 @@ __all__ = ['BUILTIN_PLUGINS', 'PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTION
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
               help:str, # one line for --help and the tables below
-              choices:tuple|Callable|None=None, # the allowed values: a tuple, or a function that returns them (a registry's names)
+              choices:tuple|Callable|None=None, # the allowed values: a tuple, or a function returning them
               frozen:bool=False, # the value fixes what a trained network means: a resumed run cannot change it
               valid:tuple|None=None, # a rule on the value alone: (predicate, what is allowed), e.g. at_least(1)
              ):
@@ -453,6 +453,8 @@ def _check_sampler(Sm:SamplerConfig, max_t:float):
     for key in ('time_grid', 'remask_rate'):  # away from their defaults, these two change what a sampler does
         v, d = getattr(Sm, key), field_default(SamplerConfig.__dataclass_fields__[key])
         if v != d: _check_reads(Sm.name, key, v)
+    check = SAMPLERS[Sm.name].check
+    if check is not None: check(Sm, max_t)
 
 SAMPLER_COMMON = ('name', 'precision', 'sample_freq', 'num_samples')  # sampler settings that every sampler honours
 
@@ -463,8 +465,6 @@ def _check_reads(name:str, key:str, value):
     raise ValueError(f"sampler.{key}={short_repr(value)} is invalid for sampler.name={name!r}, which does not read it "
                      f"(it reads {', '.join(SAMPLERS[name].reads) or 'none of the settings'}); leave it out, or choose "
                      f"a sampler that reads it: {', '.join(users) or 'none'}")
-    check = SAMPLERS[Sm.name].check
-    if check is not None: check(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000016
 def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):

@@ -259,7 +259,7 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
                    num_workers:int=0, # worker processes; 0 reads in the main process
                    drop_last:bool=True, # drop the last, smaller batch so every batch has B images
                    seed:int|None=None, # seeds the order of the epochs (and the workers) for reproducible runs
-                   sampler:torch.utils.data.Sampler|None=None, # e.g. a DistributedSampler for DDP: it sets the order and this process's share
+                   sampler:torch.utils.data.Sampler|None=None, # e.g. a DistributedSampler: order and this rank's share
                    **kwargs:dict, # passed on to DataLoader (pin_memory, prefetch_factor, ...)
                   ) -> DataLoader: # batches (x, y)
     ("A `DataLoader` of `(x, y)` batches, states x (B, C, H, W) and labels y (B,); "

@@ -224,6 +224,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms
 
+# %% ../nbs/03_losses.ipynb #a996c067
 def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
             rate:Rate, # the forward process
             x0:torch.Tensor, # clean data (B, *shape) in [0, S)

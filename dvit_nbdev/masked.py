@@ -205,7 +205,8 @@ register_loss('masked', _masked, rates=('absorbing',), reads=('min_time',), boun
 
 # %% ../nbs/14_masked.ipynb #74ac0d0a
 register_sampler('carry_over', carry_over_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),
-                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps',));
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps',),
+                 calls=lambda Sm, max_t=1., shape=None: Sm.num_steps);
 
 # %% ../nbs/14_masked.ipynb #69ab2e65
 def _alpha_inverse(schedule, a:torch.Tensor, hi:torch.Tensor, iters:int=60) -> torch.Tensor:
@@ -294,6 +295,8 @@ def remdm_sample(
 # %% ../nbs/14_masked.ipynb #60bc756a
 register_sampler('remdm', remdm_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, remask_rate=Sm.remask_rate,
                                                                   max_t=max_t),
-                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps', 'remask_rate'))
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps', 'remask_rate'),
+                 calls=lambda Sm, max_t=1., shape=None: Sm.num_steps)
 register_sampler('first_hitting', first_hitting_sample, lambda Sm, max_t=1.: dict(max_t=max_t),  # D calls: no steps
-                 trajectory=False, guidance=False, rates=('absorbing',), reads=());
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=(),
+                 calls=lambda Sm, max_t=1., shape=None: math.prod(shape));

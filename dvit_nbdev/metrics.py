@@ -15,10 +15,10 @@ from .core import cache_dir, data_root, atomic_save, check_states, check_shape, 
 from .rates import Rate
 from .forward import flat_states, batch_times
 from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
-from .sampling import INITIAL_DISTS, is_int
+from .sampling import INITIAL_DISTS, SAMPLERS, is_int
 from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
 from .config import apply_overrides
-from .train import load_checkpoint, sample_images
+from .generate import load_checkpoint, sample_images
 from .core import MAX_SEED, load_torch
 from .internals import short_repr
 from .losses import LOSSES
@@ -641,13 +641,16 @@ def evaluate_model(net:nn.Module, # the denoiser
                    batch_size:int|None=256, # images per sampler call (None: all n at once)
                    progress:bool=False, # progress bars
                    return_samples:bool=False, # also return the samples (n, C, H, W) on the CPU, masks black
+                   sampler_kw:dict|None=None, # more keyword arguments of the sampler, e.g. a list of times as time_grid
                   ) -> dict:
     "Sample n images with cfg's sampler and measure them (FID and floor, IS analogue, classes, nearest training image)."
     check_eval_args(cfg, n, seed, bpd_images)
     dev, S, t0 = next(net.parameters()).device, cfg.data.S, time.perf_counter()
     x = sample_images(net, rate, cfg, n, batch_size, generator=torch.Generator(dev).manual_seed(seed), device=dev,
-                      progress=progress)
-    res = dict(sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps, sample_seconds=time.perf_counter() - t0)
+                      progress=progress, **(sampler_kw or {}))
+    spec = SAMPLERS[cfg.sampler.name]  # its network calls per image (None: they vary with the draw)
+    res = dict(sampler=cfg.sampler.name, num_steps=cfg.sampler.num_steps, sample_seconds=time.perf_counter() - t0,
+               nfe=None if spec.calls is None else spec.calls(cfg.sampler, cfg.training.max_t, tuple(cfg.data.shape)))
     x = masks_to_black(x, S).cpu()
     res |= evaluate_samples(x, S, cfg.data.name, seed=seed)
     if bpd_images:

@@ -12,7 +12,7 @@ import torch.nn as nn
 from .core import get_device, load_torch, atomic_write_text, atomic_file, FolderLock
 from .internals import check_regular_file, short_repr, json_once, MAX_TORCH_BYTES, MAX_TEXT_BYTES
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
-from .train import read_checkpoint, load_weights, ema_weights
+from .generate import read_checkpoint, load_weights, ema_weights
 from .config import apply_overrides
 from .metrics import evaluate_model, heldout_bpd  # heldout_bpd: importable from here, as before
 
@@ -135,7 +135,7 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
                     device:str|torch.device|None=None, # where to put the network (default: the best available)
                     folder:str|Path|None=None, # default: pretrained_dir()
                    ) -> tuple[nn.Module, object, Config]:
-    "The network (eval mode, float32), rate and config of a pretrained model, its file checked against its card."
+    "The network (eval mode, float32), rate and config (its card's sampler applied) of a pretrained model, checked."
     folder = Path(folder) if folder is not None else pretrained_dir()
     card = model_card(name, folder)
     f = card.get('weights_file', f'{name}.pt')  # cards written before 2026-12-07 name no file: <name>.pt
@@ -161,7 +161,7 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
                          f"{short_repr(ov)}")
     rate, net = build_rate_and_model(cfg)
     load_weights(net, {k: v.float() if v.is_floating_point() else v for k, v in d['weights'].items()}, pt, 'pretrained')
-    return net.to(get_device(device)).eval(), rate, cfg
+    return net.to(get_device(device)).eval(), rate, apply_overrides(cfg, ov)  # the sampler the card was measured with
 
 # %% ../nbs/17_pretrained.ipynb #9875d029
 def evaluate_pretrained(name:str, # a name of pretrained_names()
@@ -174,7 +174,6 @@ def evaluate_pretrained(name:str, # a name of pretrained_names()
                         progress:bool=False, # progress bars
                        ) -> dict:
     "`evaluate_model` on a pretrained model with its card's sampler: FID with its floor, sampling seconds, bits/dim."
-    net, rate, cfg = load_pretrained(name, device, folder)
-    cfg = apply_overrides(cfg, model_card(name, folder).get('sampler_overrides') or {})
+    net, rate, cfg = load_pretrained(name, device, folder)  # with the card's sampler
     res = evaluate_model(net, rate, cfg, n, seed, bpd_images, batch_size, progress)
     return res | dict(sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps")

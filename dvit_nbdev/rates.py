@@ -57,6 +57,7 @@ class LogSqrSchedule(Schedule):
     def beta(self, t): return 2 * self.c * t / (1 + t ** 2)
     def B(self, t): return self.c * torch.log1p(t ** 2)
 
+# %% ../nbs/01_rates.ipynb #4a7c28f3
 class SqrtCosSchedule(Schedule):
     "$B(t) = c (1 - \\sqrt{\\cos(\\pi t / 2)})$; $\\beta(t)$ grows without bound as $t \\to 1$."
     def __init__(self, c:float=1., # scale, > 0
@@ -159,6 +160,7 @@ def _check_reversible(S:int, Rb:torch.Tensor, pi:torch.Tensor):
         raise ValueError(f"pi spans pi_max / pi_min = e^{span:.1f}; the float64 eigendecomposition is accurate up to "
                          f"e^{_MAX_LOG_PI_SPAN:g}")
 
+# %% ../nbs/01_rates.ipynb #62092f2a
 class ReversibleRate(Rate):
     "A rate in detailed balance with a positive `pi`: exact `expm` by a symmetric eigendecomposition."
     def __init__(self, S:int, # number of states
@@ -222,6 +224,7 @@ def _exponential(time_base:float, time_exp:float) -> ExponentialSchedule:
     return ExponentialSchedule(check_number(time_base, 'time_base', gt=0, what='a in B(t) = a (b^t - 1)'),
                                check_number(time_exp, 'time_exp', gt=1, what='b in B(t) = a (b^t - 1)'))
 
+# %% ../nbs/01_rates.ipynb #ad26fef4
 def _check_unused(context:str, **params):
     "Raise if a parameter (name=(value, default)) that `context` does not use is set to other than its default."
     for k, (v, default) in params.items():
@@ -411,7 +414,7 @@ def at(self:Rate, t, # times (B,)
     t_u, inv = torch.unique(t, return_inverse=True)
     return DenseKernel(self.transition(t_u).to(t.device), self.rate(t_u).to(t.device), inv)
 
-
+# %% ../nbs/01_rates.ipynb #54b3dcda
 class LazyKernel(DenseKernel):
     "The `DenseKernel` of a reversible rate, whose (U, S, S) matrices are built on first use only."
     def __init__(self, rate:ReversibleRate, # the forward process
@@ -447,6 +450,7 @@ class LazyKernel(DenseKernel):
             out[b] = torch.searchsorted(c, ub, right=True)[:, 0]
         return out
 
+# %% ../nbs/01_rates.ipynb #f03d7ef6
 @patch
 def at(self:ReversibleRate, t, # times (B,)
       ) -> LazyKernel:

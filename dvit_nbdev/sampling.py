@@ -19,11 +19,11 @@ from .losses import denoise, reverse_rates_at, denoiser_classes, unwrapped
 from .layers import check_labels
 
 # %% auto #0
-__all__ = ['CHECK_EVERY', 'EXACT_JUMPS_PER_DIM', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'ORDINAL_STEPS',
-           'INITIAL_DISTS', 'FINAL_STEPS', 'TIME_GRIDS', 'SAMPLERS', 'CHAIN_SETTINGS', 'BAND_TOL', 'NonFiniteError',
-           'SamplerRecord', 'leap', 'band_leap', 'by_offset', 'chain_times', 'is_int', 'is_number', 'require',
-           'check_int', 'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping',
-           'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs',
+__all__ = ['CHECK_EVERY', 'EXACT_JUMPS_PER_DIM', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'INITIAL_DISTS', 'FINAL_STEPS',
+           'TIME_GRIDS', 'SAMPLERS', 'CHAIN_SETTINGS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord', 'leap',
+           'band_leap', 'by_offset', 'trapezoid_weights', 'chain_times', 'is_int', 'is_number', 'require', 'check_int',
+           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
+           'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs', 'chain_calls',
            'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates', 'gives_probs',
            'plot_sampler_lab']
 
@@ -68,6 +68,7 @@ class SamplerRecord:
 
 def _finite(v): return torch.nan_to_num(v, nan=0., posinf=0., neginf=0.)
 
+# %% ../nbs/04_sampling.ipynb #88dcdfca
 class _Reverse:
     "The learned reverse chain: reverse rates and logits at (x, t), with guidance and fixed dimensions."
     def __init__(self, denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, record, banded=False):
@@ -175,6 +176,7 @@ def _leap(x, col, rr, h, ordinal, generator, S):
     elif len(big[0]): moves[big] = _moves_per_state(col[big], rr[big], h, generator)
     return (x + moves).clamp(0, S - 1)
 
+# %% ../nbs/04_sampling.ipynb #78e52a03
 def leap(x:torch.Tensor, # states (n, D)
          rr:torch.Tensor, # the rates (n, D, S) out of x, frozen over the leap; 0 at s = x^d
          h:float, # the length of the leap
@@ -246,9 +248,16 @@ def by_offset(rr:torch.Tensor, # leap rates: (n, D, S) out of x, or a band (n, D
 
 def _widen(rr, K, K2): return F.pad(rr, (K2 - K, K2 - K)) if K2 > K else rr  # displacements -K2 .. K2
 
+def trapezoid_weights(theta:float, # where the second rates are taken, t - theta h, in (0, 1)
+                     ) -> tuple:
+    "The weights (alpha_1, alpha_2) of the theta-trapezoidal leap's second rates alpha_1 mu_1 - alpha_2 mu_0."
+    a1 = 1 / (2 * theta * (1 - theta))
+    return a1, ((1 - theta) ** 2 + theta ** 2) * a1
+
 def _trapezoidal_step(rev, x, t, h, ordinal, generator):
     S, th = rev.rate.S, THETA
-    a1 = 1 / (2 * th * (1 - th)); a2 = ((1 - th) ** 2 + th ** 2) * a1
+    a1, a2 = trapezoid_weights(th)
+    if not ordinal: return _trapezoidal_categorical(rev, x, t, h, a1, a2, generator)
     r0, K0 = by_offset(*rev.leap_rates(x, t), x, S)  # rates at (x, t) by displacement
     y = band_leap(x, r0, th * h, True, S, generator)  # stage 1: a leap of theta h
     r1, K1 = by_offset(*rev.leap_rates(y, t - th * h), y, S)  # rates at (y, t - theta h): the same displacements
@@ -256,8 +265,17 @@ def _trapezoidal_step(rev, x, t, h, ordinal, generator):
     mu = (a1 * _widen(r1, K1, K) - a2 * _widen(r0, K0, K)).clamp_min_(0)  # (a1 mu_1 - a2 mu_0)_+
     return band_leap(y, mu, (1 - th) * h, True, S, generator)  # stage 2: a leap of (1 - theta) h from y
 
+def _trapezoidal_categorical(rev, x, t, h, a1, a2, generator):
+    "The two leaps on categorical states: jump kinds matched by target state, at most one jump per dimension and leap."
+    th = THETA
+    r0 = rev.rates(x, t)  # (n, D, S): out of x to each state
+    y = leap(x, r0, th * h, False, generator)  # stage 1: a leap of theta h
+    r1 = rev.rates(y, t - th * h)  # out of y to each state
+    mu = (a1 * r1 - a2 * r0).clamp_min_(0).scatter_(-1, y[..., None], 0.)  # (a1 mu_1 - a2 mu_0)_+, none to y itself
+    return leap(y, mu, (1 - th) * h, False, generator)  # stage 2: a leap of (1 - theta) h from y
+
+# %% ../nbs/04_sampling.ipynb #cbd02184
 LEAP_STEPS['trapezoidal'] = _trapezoidal_step
-ORDINAL_STEPS = {'trapezoidal'}  # steps whose jumps must add up (is_ordinal=True)
 
 # %% ../nbs/04_sampling.ipynb #e79a619d
 INITIAL_DISTS = ('stationary', 'uniform')  # where the reverse chain starts
@@ -297,6 +315,7 @@ def check_int(name, v, lo):
     "Raise unless v is an int >= lo, naming the argument."
     require(is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
 
+# %% ../nbs/04_sampling.ipynb #fbe18d0a
 def check_datum_shape(shape, # the shape of one datum, e.g. (1, 28, 28) or (D,)
                      ) -> tuple:
     "`shape` as a tuple of ints >= 1 (a tuple, list or torch.Size), else a ValueError naming it."
@@ -320,8 +339,6 @@ def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_d
 def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
     require(method in LEAP_STEPS, f"method must be one of {list(LEAP_STEPS)}, got {method!r}")
     require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
-    require(is_ordinal or method not in ORDINAL_STEPS,
-            f"method={method!r} adds up jumps by displacement: it needs is_ordinal=True, got False")
     check_int('num_corrector_steps', num_corrector_steps, 0)
     require(is_number(multiplier) and multiplier > 0,
              f"corrector_step_size_multiplier must be a number > 0, got {multiplier!r}")
@@ -337,6 +354,7 @@ def _initial(rate, shape, n, initial_dist, x_init, device, generator):
     p = torch.full((rate.S,), 1. / rate.S) if initial_dist == 'uniform' else rate.stationary()
     return torch.multinomial(p.to(device), n * math.prod(shape), replacement=True, generator=generator).view(n, -1)
 
+# %% ../nbs/04_sampling.ipynb #e7667119
 def _conditioning(rate, shape, n, mask, x_cond, x, device):
     "Fixed dimensions (n, D) bool or None; x with their values filled in."
     if mask is None and x_cond is None: return None, x
@@ -376,6 +394,7 @@ def check_sample_labels(denoiser, y, n, guidance_scale, device):
     require(int(y.min()) >= 0, f"labels must be >= 0; got {int(y.min())}")
     return y
 
+# %% ../nbs/04_sampling.ipynb #ab91a23c
 def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y, guidance_scale, eps_ratio, steps,
              device, generator, banded=False):
     "A sampler run's starting states (n, D), its reverse chain (labels, guidance, fixed dimensions, record) and device."
@@ -394,6 +413,8 @@ def _outputs(x, traj, info):
     return (x, *extra) if extra else x
 
 # %% ../nbs/04_sampling.ipynb #89fe556d
+#| code-fold: true
+#| code-summary: "the code of sample_chain (its parameters are tabled below)"
 @torch.no_grad()
 def sample_chain(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
                  rate:Rate, # the forward process the denoiser was trained with
@@ -485,6 +506,9 @@ def _solve_hazard(lam0, lam1, dt, target):
     quad = 2 * target / (lam0 + disc).clamp_min(1e-300)  # the stable root of c a^2 + lam0 a - target = 0
     return torch.where(c.abs() < 1e-12, lin, quad).clamp(max=dt)
 
+# %% ../nbs/04_sampling.ipynb #4a49166c
+#| code-fold: true
+#| code-summary: "the code of exact_sample (its parameters are tabled below)"
 @torch.no_grad()
 def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (S,)
                  rate:Rate, # the forward process
@@ -552,6 +576,7 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
     rev.rec.check()
     return _outputs(x, None, dict(nfe=rev.rec.nfe) if return_info else None)
 
+# %% ../nbs/04_sampling.ipynb #ef23a88a
 def _exit_rate(rev, x, t, rows=None):
     "Total reverse rate out of each state (m,) at times t (m,), float64."
     sub = rev if rows is None else rev.sub(rows)
@@ -606,6 +631,7 @@ class SamplerSpec:
     guidance: bool = True  # fn takes guidance_scale (classifier-free guidance)
     rates: tuple|None = None  # the rate names it works with; None: every rate without extra states (a mask)
     reads: tuple = ()  # the sampler-section settings it reads (any other left at its default, or refused)
+    calls: Callable|None = None  # calls(section, max_t, shape): network calls per image; None: they vary with the draw
 
 SAMPLERS = {}  # sampler.name -> SamplerSpec
 CHAIN_SETTINGS = ('min_t', 'initial_dist', 'eps_ratio', 'final_step', 'num_steps', 'is_ordinal', 'time_grid',
@@ -621,6 +647,16 @@ def chain_kwargs(Sm, # a sampler section: min_t, initial_dist, eps_ratio, final_
                 num_corrector_steps=Sm.num_corrector_steps, corrector_entry_time=Sm.corrector_entry_time,
                 corrector_step_size_multiplier=Sm.corrector_step_size_multiplier)
 
+def chain_calls(Sm, # a sampler section, as for chain_kwargs
+                max_t:float=1., # the time the chain starts from: training.max_t
+                per_step:int=1, # network calls of one predictor step (2 for midpoint and trapezoidal)
+               ) -> int:
+    "Network calls per image of `sample_chain` for a sampler section: its steps, correctors and final step."
+    ts = chain_times(Sm.time_grid, Sm.num_steps, max_t, Sm.min_t)
+    corrected = sum(t <= Sm.corrector_entry_time for t in ts[1:]) if Sm.num_corrector_steps else 0
+    return per_step * Sm.num_steps + Sm.num_corrector_steps * corrected + (Sm.final_step != 'none')
+
+# %% ../nbs/04_sampling.ipynb #b69ed343
 def register_sampler(name:str, # the sampler.name that selects it
                      fn:Callable|None=None, # a whole sampler fn(denoiser, rate, shape, n, **kwargs), or None with step
                      from_section:Callable|None=None, # (section, max_t) -> fn's keyword arguments (with fn)
@@ -631,6 +667,8 @@ def register_sampler(name:str, # the sampler.name that selects it
                      guidance:bool=True, # fn takes guidance_scale
                      rates:tuple|None=None, # the rate names it works with (None: any rate without a mask state)
                      reads:tuple|None=None, # the sampler settings it reads (None: CHAIN_SETTINGS for a step, else none)
+                     calls:Callable|None=None, # (section, max_t, shape) -> network calls per image (None: not fixed)
+                     calls_per_step:int=1, # with step: the network calls of one step (sets calls)
                     ) -> Callable:
     "Make a sampler selectable as `sampler.name`: a whole sampler `fn`, or one `step` of `sample_chain`."
     if not isinstance(name, str) or not name.isidentifier():
@@ -644,10 +682,11 @@ def register_sampler(name:str, # the sampler.name that selects it
         LEAP_STEPS[name] = step
         fn = sample_chain
         from_section = from_section or (lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': name})
+        calls = calls or (lambda Sm, max_t=1., shape=None: chain_calls(Sm, max_t, calls_per_step))
     if from_section is None: raise ValueError(f"sampler {name!r}: a whole sampler needs from_section")
     reads = tuple(reads) if reads is not None else CHAIN_SETTINGS if step is not None else ()
     SAMPLERS[name] = SamplerSpec(fn, from_section, check, trajectory, guidance, None if rates is None else tuple(rates),
-                                 reads)
+                                 reads, calls)
     return own
 
 def _check_pc(Sm, max_t=1.):
@@ -656,6 +695,7 @@ def _check_pc(Sm, max_t=1.):
         raise ValueError(f"sampler.num_corrector_steps={Sm.num_corrector_steps!r} is invalid: expected >= 1 for "
                          f"'pc_tau_leaping'")
 
+# %% ../nbs/04_sampling.ipynb #f4ccd668
 def _exact_kwargs(Sm, max_t=1.) -> dict:
     "The keyword arguments of `exact_sample` from a sampler section (num_steps: the points of its time grid)."
     return dict(min_t=Sm.min_t, max_t=max_t, initial_dist=Sm.initial_dist, eps_ratio=Sm.eps_ratio,
@@ -664,12 +704,10 @@ def _exact_kwargs(Sm, max_t=1.) -> dict:
 register_sampler('tau_leaping', step=_tau_step)
 register_sampler('pc_tau_leaping', sample_chain,
                  lambda Sm, max_t=1.: chain_kwargs(Sm, max_t) | {'method': 'tau_leaping'}, _check_pc,
-                 reads=CHAIN_SETTINGS)
-register_sampler('midpoint', step=_midpoint_step)
+                 reads=CHAIN_SETTINGS, calls=lambda Sm, max_t=1., shape=None: chain_calls(Sm, max_t))
+register_sampler('midpoint', step=_midpoint_step, calls_per_step=2)
 register_sampler('euler', step=_euler_step)
-register_sampler('trapezoidal', step=_trapezoidal_step,
-                 check=lambda Sm, max_t=1.: require(Sm.is_ordinal, "sampler.is_ordinal=False is invalid for "
-                                                    "'trapezoidal': its jumps add up by displacement (expected true)"))
+register_sampler('trapezoidal', step=_trapezoidal_step, calls_per_step=2)
 register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False,
                  reads=('min_t', 'initial_dist', 'eps_ratio', 'final_step', 'num_steps'));
 
@@ -709,6 +747,7 @@ class BandTables:
         self.Rv[:, K] = 0  # no jump to the same state
         self.K = K
 
+# %% ../nbs/04_sampling.ipynb #79618123
 def band_reverse_rates(p0:torch.Tensor, # $p_\theta(x_0 \mid x)$ (n, D, S)
                        x:torch.Tensor, # states (n, D)
                        tables:BandTables, # at the time of p0

@@ -16,23 +16,20 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data.distributed import DistributedSampler
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import (get_device, seed_everything, atomic_file, atomic_save, load_torch, remove_stale_temps,
-                             FolderLock, save_images, masks_to_black, non_finite)
+from .core import (get_device, seed_everything, atomic_file, atomic_save, remove_stale_temps, FolderLock,
+                             save_images, masks_to_black)
 from typing import Callable
 from torch.utils.data import Dataset
 from .rates import Rate
 from .losses import LOSSES
-from .sampling import SAMPLERS
 from .data import get_dataset, get_dataloader
-from .config import (Config, LossConfig, OptimizerConfig, PRECISIONS, normalise_config, config_to_dict,
-                               config_from_dict, save_config, build_rate, build_model, build_rate_and_model,
-                               sampler_kwargs, frozen_keys)
+from .config import (Config, LossConfig, OptimizerConfig, normalise_config, config_to_dict, save_config,
+                               build_rate, build_model, build_rate_and_model, frozen_keys)
+from .generate import (resolve_precision, has_native_bf16, precision_context, use_tf32, is_out_of_memory,
+                                 sample_images, read_checkpoint, load_weights, ema_weights, load_checkpoint)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_KEYS', 'build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model',
-           'resolve_precision', 'has_native_bf16', 'precision_context', 'use_tf32', 'AutocastDenoiser',
-           'is_out_of_memory', 'sample_images', 'Trainer', 'check_finite_state', 'read_checkpoint', 'load_weights',
-           'check_resume', 'ema_weights', 'load_checkpoint']
+__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'Trainer', 'check_resume']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -76,120 +73,6 @@ def ema_model(model:nn.Module, # the network whose weights are averaged
              ) -> AveragedModel:
     "An EMA of `model`'s parameters and buffers with warm-up; `.module` is the averaged network."
     return AveragedModel(model, multi_avg_fn=ema_warmup_avg_fn(decay), use_buffers=True)
-
-# %% ../nbs/10_train.ipynb #e0a00006
-def resolve_precision(choice:str, # 'auto', 'fp32', 'bf16' or 'fp16'
-                      device_type:str, # 'cuda', 'cpu' or 'mps'
-                      bf16_native:bool, # whether the GPU computes bf16 natively (see has_native_bf16)
-                      auto_fallback:str='fp16', # what 'auto' gives on a GPU without native bf16: 'fp16' or 'fp32'
-                      key:str='training.precision', # the setting, for messages
-                     ) -> str:
-    "The precision to run at: 'auto' resolved for the device; 'fp16' refused off CUDA."
-    if choice not in PRECISIONS: raise ValueError(f"{key}={choice!r} is invalid: expected one of {list(PRECISIONS)}")
-    if choice == 'fp16' and device_type != 'cuda':
-        raise ValueError(f"{key}='fp16' needs a CUDA GPU (with a gradient scaler); on {device_type!r} use 'bf16' "
-                         f"or 'fp32'")
-    if choice != 'auto': return choice
-    if device_type != 'cuda': return 'fp32'
-    return 'bf16' if bf16_native else auto_fallback
-
-def has_native_bf16(device:torch.device, # the device to run on
-                   ) -> bool:
-    "Whether `device` is a CUDA GPU that computes bfloat16 natively (Ampere and newer)."
-    return device.type == 'cuda' and torch.cuda.is_bf16_supported(including_emulation=False)
-
-_AUTOCAST = dict(bf16=torch.bfloat16, fp16=torch.float16)
-
-def precision_context(precision:str, # a resolved precision: 'fp32', 'bf16' or 'fp16'
-                      device_type:str, # 'cuda', 'cpu' or 'mps'
-                     ):
-    "Autocast to bf16 or fp16, or no context at all for fp32."
-    if precision not in _AUTOCAST: return contextlib.nullcontext()
-    return torch.autocast(device_type, dtype=_AUTOCAST[precision])
-
-def use_tf32(device:torch.device, # the device to run on
-            ):
-    "On a CUDA device, let fp32 matrix products and convolutions use TF32 tensor cores."
-    if device.type != 'cuda': return
-    torch.set_float32_matmul_precision('high'); torch.backends.cudnn.allow_tf32 = True
-
-# %% ../nbs/10_train.ipynb #e0a00009
-class AutocastDenoiser(nn.Module):
-    "A denoiser run under autocast at one precision, returning float32 logits: for sampling in bf16 or fp16."
-    def __init__(self, denoiser, # f(x, t, y=None) -> logits
-                 precision:str, # a resolved precision: 'fp32', 'bf16' or 'fp16'
-                 device_type:str, # the device type the denoiser runs on
-                ):
-        super().__init__()
-        self.module, self.precision, self.device_type = denoiser, precision, device_type
-    def forward(self, x, # states (B, *shape)
-                t, # times (B,)
-                y:torch.Tensor|None=None, # class labels (B,) or None
-                **kwargs:dict, # passed on, e.g. x0 for log-probabilities
-               ):
-        "The wrapped denoiser's logits at (x, t, y), computed under autocast, as float32."
-        with precision_context(self.precision, self.device_type):
-            out = self.module(x, t, **kwargs) if y is None else self.module(x, t, y, **kwargs)
-        return out.float()
-
-# %% ../nbs/10_train.ipynb #553948fa
-def _check_abilities(name:str, guidance_scale=None, return_trajectory=False, **_):
-    "Raise on what the sampler `name` cannot do (its `SAMPLERS` entry says)."
-    spec, able = SAMPLERS[name], lambda what: [n for n, s in SAMPLERS.items() if getattr(s, what)]
-    if guidance_scale is not None and not spec.guidance:
-        raise ValueError(f"sampler.name={name!r} has no classifier-free guidance: choose one of {able('guidance')}")
-    if return_trajectory and not spec.trajectory:
-        raise ValueError(f"sampler.name={name!r} records no trajectory, so it cannot make an animation: choose one "
-                         f"of {able('trajectory')}")
-
-def is_out_of_memory(e:BaseException, # an exception raised by torch
-                    ) -> bool:
-    "Whether `e` is an allocation failure: CUDA's `OutOfMemoryError` or the CPU allocator's."
-    return isinstance(e, torch.cuda.OutOfMemoryError) or (isinstance(e, RuntimeError) and (
-        "can't allocate memory" in str(e) or 'out of memory' in str(e)))
-
-def _chunks(n:int, size:int|None) -> list:
-    "The sizes of the sampler calls for n images, at most `size` each."
-    size = size or n
-    return [size] * (n // size) + ([n % size] if n % size else [])
-
-def _gather(parts:list):
-    "One result from the results of several sampler calls: images (and trajectories) joined on the CPU."
-    if not isinstance(parts[0], tuple): return torch.cat([p.cpu() for p in parts])
-    return (torch.cat([p[0].cpu() for p in parts]), torch.cat([p[1] for p in parts], 1)) + parts[0][2:]
-
-# %% ../nbs/10_train.ipynb #370c0166
-def sample_images(denoiser, # f(x, t, y=None) -> logits
-                  rate, # the forward process
-                  cfg:Config, # its sampler section, training.max_t and data.shape are used
-                  n:int, # number of images
-                  batch_size:int|None=None, # images per sampler call (None: all n at once), joined on the CPU
-                  **kwargs:dict, # y, guidance_scale, generator, progress, return_trajectory, return_info, device
-                 ):
-    "Sample n images (n, C, H, W) with the sampler and precision of `cfg.sampler`, the denoiser in eval mode."
-    Sm, dev = cfg.sampler, torch.device(kwargs.get('device') or 'cpu')
-    _check_abilities(Sm.name, **kwargs)
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size={batch_size!r} is invalid: expected an int >= 1 or None")
-    chunks = _chunks(n, batch_size) if isinstance(n, int) and n > 0 else [n]  # the sampler reports a bad n
-    if len(chunks) > 1 and (kwargs.get('return_info') or torch.is_tensor(kwargs.get('y'))):
-        raise ValueError(f"n={n} images in chunks of batch_size={batch_size}: return_info and a tensor of labels y "
-                         f"need all images in one call (batch_size=None)")
-    prec = resolve_precision(Sm.precision, dev.type, has_native_bf16(dev), 'fp32', 'sampler.precision')
-    f = denoiser if prec == 'fp32' else AutocastDenoiser(denoiser, prec, dev.type)
-    sampler = SAMPLERS[Sm.name].fn
-    kw = sampler_kwargs(Sm, cfg.training.max_t) | kwargs
-    was = getattr(denoiser, 'training', None)
-    if was is not None: denoiser.eval()
-    try:
-        parts = [sampler(f, rate, tuple(cfg.data.shape), m, **kw) for m in chunks]
-    except RuntimeError as e:
-        if not is_out_of_memory(e): raise
-        raise MemoryError(f"out of memory sampling {chunks[0]} images at once on {dev}: sample in smaller chunks "
-                          f"(batch_size; dvit_sample and dvit_eval: --batch_size)") from None
-    finally:
-        if was is not None: denoiser.train(was)
-    return parts[0] if len(parts) == 1 else _gather(parts)
 
 # %% ../nbs/10_train.ipynb #31222c1f
 def _rng_state() -> dict:
@@ -354,68 +237,7 @@ def _step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
     self.step += 1
     return loss.item()
 
-# %% ../nbs/10_train.ipynb #b824b42a
-CHECKPOINT_KEYS = ('model', 'ema', 'optimizer', 'scheduler', 'step', 'history', 'config', 'rng')  # 'scaler' is optional
-
-def check_finite_state(state:dict, # a state dict: name -> tensor
-                       name:str, # what it is, for messages: 'model', 'ema'
-                       path, # the file it came from, for messages
-                      ):
-    "Raise naming the first floating-point tensor of `state` with a NaN or infinite entry."
-    bad = non_finite(state)
-    if bad is not None:
-        raise ValueError(f"checkpoint {path}: {name} tensor {bad[0]!r} has {bad[1]} non-finite value(s) (NaN or inf): "
-                         f"the file is corrupt or training diverged; use an earlier checkpoint")
-
-def read_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
-                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
-                   ) -> tuple[dict, Config]:
-    "A checkpoint's contents (on the CPU) and its config, checked: no code runs, every entry is there, weights finite."
-    ck = load_torch(path, 'cpu', trust_pickle, what='checkpoint')
-    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ck, dict) or k not in ck]
-    if missing: raise ValueError(f"{path} is not a dvit_train checkpoint: it lacks {', '.join(missing)}")
-    try: cfg = config_from_dict(ck['config'])
-    except ValueError as e: raise ValueError(f"checkpoint {path} holds an invalid config: {e}") from None
-    for k in ('model', 'ema'):
-        if not isinstance(ck[k], dict): raise ValueError(f"checkpoint {path}: '{k}' is not a state dict")
-        check_finite_state(ck[k], k, path)
-    _check_progress(ck, path)
-    return ck, cfg
-
-# %% ../nbs/10_train.ipynb #4c613c1b
-def _number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-_RNG_KEYS = dict(numpy=('kind', 'keys', 'pos', 'has_gauss', 'gauss'), python=('version', 'words', 'gauss_next'))
-
-def _check_progress(ck:dict, path):
-    "Raise unless the checkpoint's step, history and random states have the form `Trainer.save` writes."
-    step, hist, rng = ck['step'], ck['history'], ck['rng']
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ValueError(f"checkpoint {path}: step={step!r} is invalid: expected an int >= 0")
-    if not isinstance(hist, (list, tuple)) or not all(isinstance(h, (list, tuple)) and len(h) == 2 and
-                                                      all(map(_number, h)) for h in hist):
-        raise ValueError(f"checkpoint {path}: history={str(hist)[:60]} is invalid: expected a list of (step, loss) "
-                         f"pairs of numbers")
-    ok = isinstance(rng, dict) and torch.is_tensor(rng.get('torch')) and rng['torch'].dtype == torch.uint8 and all(
-        isinstance(rng.get(k), tuple) or isinstance(rng.get(k), dict) and all(x in rng[k] for x in keys)
-        for k, keys in _RNG_KEYS.items())  # tuples: the pickled states of older checkpoints
-    if not ok: raise ValueError(f"checkpoint {path}: rng={str(rng)[:60]} is invalid: expected the random states "
-                                f"'torch' (a uint8 tensor), 'numpy' ({', '.join(_RNG_KEYS['numpy'])}) and "
-                                f"'python' ({', '.join(_RNG_KEYS['python'])})")
-
 # %% ../nbs/10_train.ipynb #488eb672
-def load_weights(module:nn.Module, # the network (or EMA) to load into
-                 state:dict, # its state dict from a checkpoint
-                 path, # the checkpoint, for messages
-                 what:str, # 'model' or 'EMA', for messages
-                ):
-    "`load_state_dict` with a one-line error when the weights do not fit the network."
-    try: module.load_state_dict(state)
-    except RuntimeError as e:
-        why = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else e
-        raise ValueError(f"checkpoint {path}: the {what} weights do not fit the network of its config ({why})"
-                         ) from None
-
 def _get(cfg:Config, key:str):
     "The value of a dotted key."
     sec, _, name = key.partition('.')
@@ -549,21 +371,3 @@ def _out_of_time(self:Trainer, t0:float) -> bool:
     stop = torch.tensor(float(time.perf_counter() - t0 >= limit), device=self.device)
     if self.world > 1: dist.broadcast(stop, 0)
     return bool(stop)
-
-# %% ../nbs/10_train.ipynb #f1629533
-def ema_weights(state:dict, # the state dict of an EMA (`AveragedModel`), as a checkpoint's 'ema' holds it
-               ) -> dict:
-    "The averaged network's own state dict: the EMA's `module.` entries without the prefix."
-    return {k.removeprefix('module.'): v for k, v in state.items() if k.startswith('module.')}
-
-def load_checkpoint(path:str|Path, # a checkpoint written by Trainer.save
-                    device:str|torch.device|None=None, # where to put the network (default: the best available)
-                    ema:bool=True, # the EMA weights (else the raw ones)
-                    trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
-                   ) -> tuple[nn.Module, object, Config]:
-    "The network (in eval mode), the rate and the config of a checkpoint."
-    ck, cfg = read_checkpoint(path, trust_pickle)
-    rate, net = build_rate_and_model(cfg)
-    if ema: load_weights(net, ema_weights(ck['ema']), path, 'EMA')
-    else: load_weights(net, ck['model'], path, 'model')
-    return net.to(get_device(device)).eval(), rate, cfg

@@ -16,7 +16,13 @@ Checks, each reported as `page: what (where)`:
 - a link to an anchor that no page has (`page.html#anchor` or `#anchor`: headings and API entries);
 - a "notebook NN" in the text that is not a link;
 - a visible code cell that uses a name which only a hidden cell (`#| hide`) or a private exported name defines, so
-  the reader cannot see where it comes from (read from the source notebook in nbs/).
+  the reader cannot see where it comes from (read from the source notebook in nbs/);
+- in the first reader's path (00-04), a visible code cell of more than 40 lines before the notebook's `## Details`
+  section (the main flow); a folded cell (`code-fold: true`) is collapsed on the site and does not count;
+- an exercise without its check: a cell that sets `my_name = None` must call `check_exercise(my_name, ...)`, and a
+  later folded cell (`code-fold: true`) must run `test_eq(check_exercise(solution_..., ...), True)`.
+
+`--selftest` plants one case of each of the last two rules in a copy of a notebook and fails unless both are caught.
 
 `<factory>` in a signature (the sections of `Config`) is still there: until it is fixed it is reported only with
 `--strict`, which CI does not pass.
@@ -26,7 +32,7 @@ Usage: `python tools/check_docs.py [--proc _proc] [--html DIR] [--katex DIR_WITH
 import argparse, ast, builtins, json, re, shutil, subprocess, sys
 from pathlib import Path
 
-NO_FIGURES = {'index.ipynb'}  # pages with no figure by design
+NO_FIGURES = {'index.ipynb', 'results.ipynb'}  # pages with no figure by design (index prints its picture as markdown)
 PATH_RE = re.compile(r'(?<![\w.~-])/(?:tmp|work|home|root|Users|private/var)/[^\s\'"]*')
 TEXT_REPR_RE = re.compile(r'<(?:IPython\.core\.display\.\w+|matplotlib\.animation\.\w+|Figure size [^>]*) object>|<Figure size \d')
 SIG_RE = re.compile(r'```python\n(.*?)```', re.S)
@@ -139,6 +145,49 @@ def check_hidden_names(source_nb):
             yield f'visible cell reads {name!r}, defined only in a hidden cell: {src.strip().splitlines()[0][:60]}'
 
 
+FIRST_PATH = ('00_', '01_', '02_', '03_', '04_')  # the first reader's path: short main-flow cells
+MAX_MAIN_LINES = 40
+
+def _directive_words(src):
+    return [l[2:].replace(':', ' ').split() for l in src.splitlines() if l.startswith('#|')]
+
+def check_main_flow(source_nb, name):
+    "Visible code cells over MAX_MAIN_LINES lines before `## Details`, in the notebooks of the first reader's path."
+    if not name.startswith(FIRST_PATH): return
+    for i, c in enumerate(source_nb['cells']):
+        src = ''.join(c['source'])
+        if c['cell_type'] == 'markdown' and src.startswith('## Details'): return
+        words = [w for d in _directive_words(src) for w in d]
+        folded = 'code-fold' in words and 'true' in words  # collapsed on the site, like a hidden cell until opened
+        if c['cell_type'] != 'code' or 'hide' in words or ('echo' in words and 'false' in words) or folded: continue
+        n = len([l for l in src.splitlines() if not l.startswith('#|')])
+        if n > MAX_MAIN_LINES:
+            yield (f'main-flow code cell {i} has {n} lines (at most {MAX_MAIN_LINES} before ## Details): '
+                   f'{src.strip().splitlines()[0][:60]}')
+
+def check_exercises(source_nb):
+    "Exercises (`my_name = None`) with their check in the same cell and a folded worked solution that runs as a test."
+    cells = source_nb['cells']
+    for i, c in enumerate(cells):
+        src = ''.join(c['source'])
+        for name in re.findall(r'^(my_\w+) = None', src, re.M):
+            if f'check_exercise({name},' not in src: yield f'exercise {name} (cell {i}) has no check_exercise({name}, ...) in its cell'
+            later = [''.join(d['source']) for d in cells[i + 1:i + 3] if d['cell_type'] == 'code']
+            if not any('code-fold: true' in t and re.search(r'test_eq\(check_exercise\(solution_\w+', t) for t in later):
+                yield f'exercise {name} (cell {i}) has no folded worked solution checked by test_eq(check_exercise(...))'
+
+def selftest(nbs='nbs'):
+    "Plant a 41-line main-flow cell in 01 and an exercise without its check in 03; both rules must report them."
+    nb = json.loads((Path(nbs)/'01_rates.ipynb').read_text())
+    nb['cells'].insert(5, dict(cell_type='code', source=['x = 0\n'] * 41, metadata={}, outputs=[], execution_count=None))
+    long_ok = any('main-flow code cell 5 has 41 lines' in e for e in check_main_flow(nb, '01_rates.ipynb'))
+    nb = json.loads((Path(nbs)/'03_losses.ipynb').read_text())
+    nb['cells'].append(dict(cell_type='code', source=['my_planted = None\n'], metadata={}, outputs=[], execution_count=None))
+    ex_ok = sum('my_planted' in e for e in check_exercises(nb)) == 2
+    print(f'selftest: planted long main-flow cell {"caught" if long_ok else "MISSED"}, '
+          f'planted exercise without check {"caught" if ex_ok else "MISSED"}')
+    return 0 if long_ok and ex_ok else 1
+
 def check_api(md, strict=False):
     "Problems of one API entry."
     name = entry_name(md)
@@ -218,7 +267,9 @@ def check_page(path, katex_dir, html_dir, page_anchors=None, source=None, strict
     names = [entry_name(md) for md in api_entries(nb)]
     errs += [f'API entry {n} is documented {names.count(n)} times' for n in sorted(set(names)) if names.count(n) > 1]
     errs += list(check_links(nb, page_anchors or {}, html_name(path)))
-    if source is not None and source.exists(): errs += list(check_hidden_names(json.loads(source.read_text())))
+    if source is not None and source.exists():
+        src_nb = json.loads(source.read_text())
+        errs += list(check_hidden_names(src_nb)) + list(check_main_flow(src_nb, source.name)) + list(check_exercises(src_nb))
     errs += list(check_outputs(nb))
     spans, stray = math_spans(nb)
     for i, msg in katex_errors(spans, katex_dir).items(): errs.append(f'maths KaTeX cannot render ({msg}): ${spans[int(i)][1][:60]}$')
@@ -232,7 +283,7 @@ def check_page(path, katex_dir, html_dir, page_anchors=None, source=None, strict
 
 def html_name(path):
     "The docs page of a notebook: 03_losses.ipynb -> losses.html, index.ipynb -> index.html."
-    return re.sub(r'^\d+_', '', Path(path).stem) + '.html'
+    return re.sub(r'^\d+[a-zA-Z0-9]*_', '', Path(path).stem) + '.html'
 
 
 def main(argv=None):
@@ -242,7 +293,9 @@ def main(argv=None):
     p.add_argument('--katex', default='.ci/node', help='folder whose node_modules holds katex')
     p.add_argument('--nbs', default='nbs', help='folder of the source notebooks (for the hidden-name rule)')
     p.add_argument('--strict', action='store_true', help="also the rule whose problems are not all fixed yet (<factory> in Config's signature)")
+    p.add_argument('--selftest', action='store_true', help='plant a case of the main-flow and exercise rules; fail unless caught')
     a = p.parse_args(argv)
+    if a.selftest: return selftest(a.nbs)
     if not (Path(a.katex) / 'node_modules' / 'katex').is_dir() or not shutil.which('node'):
         sys.exit(f'check_docs: needs node and katex in {a.katex}/node_modules (npm install --prefix {a.katex} katex)')
     if a.html: Path(a.html).mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ def _directives(src):
     return out
 
 def render(nb_path=ROOT/'nbs'/'index.ipynb'):
-    "Markdown for the README: markdown cells, visible code cells and their text outputs, images re-pointed."
+    "Markdown for the README: markdown cells, visible code cells and their text outputs, printed markdown, images re-pointed."
     nb = nbformat.read(nb_path, as_version=4)
     parts = []
     for cell in nb.cells:
@@ -27,6 +27,9 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb'):
             src = re.sub(r'\]\((?!https?://)(images/[^)]+)\)', r'](nbs/\1)', src)   # ![..](images/x.png)
             src = re.sub(r'src="(?!https?://)(images/[^"]+)"', r'src="nbs/\1"', src)  # <img src="images/x.png">
             parts.append(src)
+        elif cell.cell_type == 'code' and 'asis' in _directives(src):  # echo: false, output: asis: the markdown it prints
+            text = ''.join(o.get('text', '') for o in cell.get('outputs', []) if o.get('output_type') == 'stream')
+            parts.append(re.sub(r'\]\((?!https?://)(images/[^)]+)\)', r'](nbs/\1)', text.strip()))
         elif cell.cell_type == 'code' and 'hide' not in _directives(src) and src:
             code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|'))
             parts.append(f'```python\n{code}\n```')
