@@ -15,8 +15,10 @@ from .core import seed_everything, atomic_file, atomic_write_text, CLIParser, cl
 from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
 from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, field_help,
-                               config_to_dict, load_config, apply_overrides)
-from .train import Trainer
+                               config_to_dict, load_config, apply_overrides, frozen_keys)
+from .train import Trainer, _get
+from .pretrained import load_pretrained
+from .internals import short_repr
 from .generate import read_checkpoint, load_checkpoint, sample_images
 from .metrics import evaluate_checkpoint
 from .sampling import SAMPLERS, CHAIN_SETTINGS
@@ -88,9 +90,9 @@ def _int_arg(what:str, low:int|None=None, high:int|None=None):
     def conv(s:str) -> int:
         "The int that s spells."
         try: v = int(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
-        if low is not None and v < low: raise argparse.ArgumentTypeError(f"expected {what} >= {low}, got {v}")
-        if high is not None and v > high: raise argparse.ArgumentTypeError(f"expected {what} <= {high}, got {v}")
+        except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is invalid: expected {what}") from None
+        if low is not None and v < low: raise argparse.ArgumentTypeError(f"{v} is invalid: expected {what} >= {low}")
+        if high is not None and v > high: raise argparse.ArgumentTypeError(f"{v} is invalid: expected {what} <= {high}")
         return v
     return conv
 
@@ -99,7 +101,8 @@ def _check_output(path:str|Path, suffix:str, flag:str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{flag} {path} is a folder; give a file name such as {path/('samples' + suffix)}")
-    if path.suffix.lower() != suffix: raise ValueError(f"{flag} {path} must end in {suffix}")
+    if path.suffix.lower() != suffix:
+        raise ValueError(f"{flag}={str(path)!r} is invalid: expected a file name ending in {suffix}")
     block = next((p for p in path.parents if p.exists()), None)  # found now, not after minutes of sampling
     if block is not None and not block.is_dir():
         raise NotADirectoryError(f"{flag} {path} cannot be written: {block} is a file, not a folder")
@@ -117,7 +120,8 @@ def _preset_or_file(name:str) -> Config:
     "The config of a preset name or of a config file."
     if name in PRESETS: return PRESETS[name]()
     if Path(name).suffix in ('.yaml', '.yml', '.json'): return load_config(name)
-    raise ValueError(f"{name!r} is neither a preset ({', '.join(PRESETS)}) nor a .yaml/.yml/.json config file")
+    raise ValueError(f"config={name!r} is invalid: expected a preset ({', '.join(PRESETS)}) or a .yaml/.yml/.json "
+                     f"config file")
 
 def train_parser() -> argparse.ArgumentParser:
     "The command line of `dvit_train`."
@@ -127,6 +131,9 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--out', default=None, help='output folder (default: runs/<preset or file name>)')
     p.add_argument('--resume', action='store_true',
                    help="continue from OUT/checkpoint.pt, with the checkpoint's config and these overrides")
+    p.add_argument('--init', default=None, metavar='MODEL',
+                   help="start from the network of a pretrained model (a name, e.g. mnist256) or of a checkpoint.pt "
+                        "(its EMA), with a new optimiser; its model, rate and data settings must match")
     p.add_argument('--print_config', action='store_true', help='print the resolved config as YAML and exit')
     p.add_argument('--no_progress', action='store_true', help='no progress bar')
     _safety_options(p)
@@ -162,7 +169,9 @@ def dvit_train(argv:list|None=None, # the arguments (default: the command line's
     "Command line: train from a preset or config file with --section.key value overrides, or resume a run."
     args = vars(train_parser().parse_args(argv))
     with cli_errors('dvit_train', args.pop('debug')):
-        name, out, resume = args.pop('config'), args.pop('out'), args.pop('resume')
+        name, out, resume, init = args.pop('config'), args.pop('out'), args.pop('resume'), args.pop('init')
+        if resume and init is not None:
+            raise ValueError(f"--init {init} is invalid with --resume: a resumed run continues its own network")
         unsafe = args.pop('unsafe_load_pickle')
         show, quiet = args.pop('print_config'), args.pop('no_progress')
         out = _train_out(name, out, resume)
@@ -172,6 +181,7 @@ def dvit_train(argv:list|None=None, # the arguments (default: the command line's
             # decided again under the lock, and acted on under it: another run may have written the folder meanwhile
             cfg, out = _train_setup(name, out, resume, unsafe, args)
             tr = Trainer(cfg, out, resume=resume, progress=not quiet, trust_pickle=unsafe, lock=lock)
+            if init is not None: _warm_start(tr, init, unsafe)
             if resume and tr.main: print(f"resuming {out/'checkpoint.pt'} at step {tr.step}", flush=True)
             try: tr.fit()
             except KeyboardInterrupt:
@@ -183,6 +193,17 @@ def dvit_train(argv:list|None=None, # the arguments (default: the command line's
                   f"wrote {out/'checkpoint.pt'}, {out/'loss.png'} and {out/cfg.saving.sample_plot_path}/")
         if cfg.distributed: dist.destroy_process_group()
         return tr
+
+def _warm_start(tr:Trainer, source:str, trust_pickle:bool):
+    "Load the network of a pretrained model (a name) or a checkpoint's EMA into a new run's network and EMA."
+    if source.endswith('.pt'): net, _, old = load_checkpoint(source, 'cpu', trust_pickle=trust_pickle)
+    else: net, _, old = load_pretrained(source, 'cpu')
+    for key in frozen_keys():
+        if key.split('.')[0] in ('model', 'rate', 'data') and _get(old, key) != _get(tr.cfg, key):
+            raise ValueError(f"{key}={short_repr(_get(tr.cfg, key))} is invalid with --init {source}: expected "
+                             f"{short_repr(_get(old, key))}, the value its network was trained with")
+    w = net.state_dict()
+    tr.model.load_state_dict(w); tr.ema.module.load_state_dict(w)
 
 def _folder_lock(out:Path):
     "The lock of the output folder, for the process that writes (rank 0 under torchrun); nothing for the others."

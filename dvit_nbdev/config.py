@@ -300,8 +300,8 @@ def build_model(M:ModelConfig, # the model section
         v, default = getattr(M, key), field_default(ModelConfig.__dataclass_fields__[key])
         if arg in takes: kw[arg] = v
         elif v != default:  # a setting takes effect or is refused
-            raise ValueError(f"model.{key}={v!r} has no effect with model.name={M.name!r} ({cls.__name__} takes no "
-                             f"{arg}); leave it at {default!r}")
+            raise ValueError(f"model.{key}={short_repr(v)} is invalid: expected {default!r}, the default, with "
+                             f"model.name={M.name!r} ({cls.__name__} takes no {arg})")
     return cls(**kw)
 
 def build_rate_and_model(cfg:Config, # a checked config
@@ -409,8 +409,21 @@ def _check_rate(R:RateConfig, S:int) -> int:
 @functools.lru_cache(maxsize=64)
 def _rate_states(items:tuple, S:int) -> int:
     "Build the rate of a rate section given as (key, value) items; return its S (cached: presets repeat)."
+    name = dict(items)['name']
     try: return build_rate(RateConfig(**dict(items)), S).S
-    except ValueError as e: raise ValueError(f"rate (name={dict(items)['name']!r}): {e}") from None
+    except ValueError as e: raise _as_key(e, 'rate', name, {k: k for k in RATES[name].params}) from None
+
+def _as_key(e:Exception, # a builder's error, e.g. "rate_const=-1.0 is invalid: expected ..."
+            section:str, # the config section, e.g. 'rate'
+            name:str, # the section's name setting, e.g. 'uniform'
+            keys:dict, # the builder's argument -> the section's key it comes from
+           ) -> ValueError:
+    "A builder's error about one of its arguments, reworded to name the config key; else prefixed with the section."
+    msg = str(e)
+    arg, _, rest = msg.partition('=')
+    if arg in keys and ' is invalid: expected ' in rest:
+        return ValueError(f"{section}.{keys[arg]}={rest}; {section}.name={name!r}")
+    return ValueError(f"{section} (name={name!r}): {msg}")
 
 # %% ../nbs/09_config.ipynb #9a000015
 def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
@@ -438,7 +451,8 @@ def _build_on_meta(items:tuple, S:int, shape:tuple):
     M = ModelConfig(**dict(items))
     try:
         with torch.device('meta'): net = build_model(M, S, shape)
-    except (ValueError, TypeError) as e: raise ValueError(f"model (name={M.name!r}): {e}") from None
+    except (ValueError, TypeError) as e:
+        raise _as_key(e, 'model', M.name, {arg: key for key, arg in _MODEL_KWARGS.items()}) from None
     n = sum(p.numel() for p in net.parameters())
     if n > MAX_PARAMETERS:
         raise ValueError(f"model: model.hidden_dim={M.hidden_dim}, model.depth={M.depth} and data.S={S} give a network "
@@ -462,9 +476,10 @@ def _check_reads(name:str, key:str, value):
     "Raise unless the sampler `name` reads the setting sampler.`key` (its registry entry's `reads`)."
     if key in SAMPLER_COMMON or key in SAMPLERS[name].reads: return
     users = [n for n, s in SAMPLERS.items() if key in s.reads]
-    raise ValueError(f"sampler.{key}={short_repr(value)} is invalid for sampler.name={name!r}, which does not read it "
-                     f"(it reads {', '.join(SAMPLERS[name].reads) or 'none of the settings'}); leave it out, or choose "
-                     f"a sampler that reads it: {', '.join(users) or 'none'}")
+    reads = ', '.join(SAMPLERS[name].reads) or 'none of the settings'
+    raise ValueError(f"sampler.{key}={short_repr(value)} is invalid: expected no value for sampler.name={name!r}, "
+                     f"which does not read it (it reads {reads}); leave it out, or choose a sampler that reads it: "
+                     f"{', '.join(users) or 'none'}")
 
 # %% ../nbs/09_config.ipynb #9a000016
 def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
@@ -472,8 +487,8 @@ def _check_sampler_rate(name:str, rate_name:str, has_mask:bool):
     rates = SAMPLERS[name].rates
     if rates is None and has_mask:
         masking = [n for n, s in SAMPLERS.items() if s.rates is not None and rate_name in s.rates]
-        raise ValueError(f"sampler.name={name!r} is invalid for rate.name={rate_name!r}: it would leave mask states in "
-                         f"its samples; expected one of {masking} (the samplers that resolve masks)")
+        raise ValueError(f"sampler.name={name!r} is invalid: expected one of {masking} for rate.name={rate_name!r}, "
+                         f"the samplers that resolve masks (this one would leave mask states in its samples)")
     _require(rates is None or rate_name in rates, 'sampler.name', name,
              f"a sampler for rate.name={rate_name!r} ({name!r} needs rate.name in {list(rates or ())})")
 
@@ -510,8 +525,9 @@ def _drop_dead(sec:dict, name:str, key:str, allowed:list):
     "Remove a field that no longer exists, refusing a value it could not have held."
     if key not in sec: return
     v = sec.pop(key)
-    if v not in allowed: raise ValueError(f"{name}.{key}={v!r} is not a setting any more (it could only be "
-                                          f"{' or '.join(map(repr, allowed))}): remove it")
+    if v not in allowed:
+        raise ValueError(f"{name}.{key}={short_repr(v)} is invalid: expected {' or '.join(map(repr, allowed))} "
+                         f"(it is not a setting any more: remove it)")
 
 def upgrade_config_dict(d:dict, # a config dict, possibly written by the previous version
                        ) -> dict:
@@ -552,7 +568,8 @@ def _fill(obj, d:dict, prefix:str=''):
                          f"known: {', '.join(prefix + k for k in known)}")
     for k, v in d.items():
         if k in CONFIG_SECTIONS and not prefix:
-            if not isinstance(v, dict): raise ValueError(f"config section '{k}' must be a mapping, got {short_repr(v)}")
+            if not isinstance(v, dict):
+                raise ValueError(f"{k}={short_repr(v)} is invalid: expected a mapping of {k}.* keys (a config section)")
             _fill(getattr(obj, k), v, k + '.')
         else: setattr(obj, k, convert(v, known[k].type, prefix + k))
 
@@ -645,8 +662,8 @@ def apply_overrides(cfg:Config, # the config to start from (not changed)
     for k in (nested.get('loss') or {}):
         if k != 'name' and k not in LOSSES[L.name].reads:
             reads = ', '.join(LOSSES[L.name].reads) or 'none of the settings'
-            raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid for loss.name={L.name!r}, which does "
-                             f"not read it (it reads {reads}); leave it out")
+            raise ValueError(f"loss.{k}={short_repr(getattr(L, k))} is invalid: expected no value for "
+                             f"loss.name={L.name!r}, which does not read it (it reads {reads}); leave it out")
     return out
 
 # %% ../nbs/09_config.ipynb #9a000020
@@ -684,12 +701,12 @@ def mnist_cpu_config() -> Config:
                               sample_freq=0))
 
 def mnist256_cpu_config() -> Config:
-    ("MNIST at 256 grey levels on 2 CPU cores: `mnist_cpu`'s 0.7M-parameter DiT with the reference's Gaussian-target "
-     "process and tau-LDR's logistic output (2 numbers per pixel), 60 minutes; tau-leaping in 64 steps "
-     "(the sampler lab of notebook 04).")
-    return _with(mnist_cpu_config(), data=dict(S=256), model=dict(model_output='logistic_pars'),
+    ("MNIST at 256 grey levels on 2 CPU cores, the recipe of the shipped `mnist256`: `mnist_cpu`'s 0.7M-parameter "
+     "DiT with the reference's Gaussian-target process and a mixture of four discretised logistics per pixel (the "
+     "lever screens of notebook 13), 7,500 s; tau-leaping in 64 steps (the sampler lab of notebook 04).")
+    return _with(mnist_cpu_config(), data=dict(S=256), model=dict(model_output='logistic_pars', logistic_mixtures=4),
                  rate=dict(name='gaussian_target', rate_const=1., t_func='log_sqr'),
-                 training=dict(max_seconds=3600.),
+                 training=dict(max_seconds=7500.),
                  sampler=dict(name='tau_leaping', num_steps=64, num_corrector_steps=0, is_ordinal=True))
 
 def _reference_mnist(model:dict, lr:float) -> Config:

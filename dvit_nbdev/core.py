@@ -14,44 +14,11 @@ from torchvision.utils import make_grid
 # names stay importable from here, where they used to live
 from .internals import (data_root, cache_dir, pid_alive, remove_stale_temps, make_folder, atomic_file,
     atomic_save, atomic_write_text, UnsafePickleError, load_torch, FolderLockedError, FolderLock, CLIParser, cli_errors,
-    check_states, check_shape, non_finite, TEMP_SUFFIX, _host)
+    check_states, check_shape, non_finite, TEMP_SUFFIX, _host, short_repr, describe)
 
 # %% auto #0
-__all__ = ['MAX_SEED', 'get_device', 'seed_everything', 'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid',
-           'show_images', 'save_images', 'masks_to_black', 'play_grids', 'check_exercise']
-
-# %% ../nbs/00_core.ipynb #abb3b32c
-def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
-              ) -> torch.device:
-    "The requested device, else `$DVIT_DEVICE`, else CUDA, MPS or CPU, whichever is first available."
-    blank = isinstance(device, str) and not device.strip()
-    if blank or device is not None and not isinstance(device, (str, torch.device)):
-        raise ValueError(f"device={device!r} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
-    device = device or os.environ.get('DVIT_DEVICE') or None
-    if device is None:
-        if torch.cuda.is_available(): return torch.device('cuda')
-        if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
-        return torch.device('cpu')
-    try: device = torch.device(device)
-    except RuntimeError as e: raise ValueError(f"unknown device {device!r}; expected 'cuda', 'mps' or 'cpu'") from e
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"device {str(device)!r} requested but CUDA is not available")
-    if device.type == 'mps' and not torch.backends.mps.is_available():
-        raise ValueError(f"device {str(device)!r} requested but MPS is not available")
-    return device
-
-# %% ../nbs/00_core.ipynb #26c28376
-MAX_SEED = 2**32 - 1  # NumPy's range; the trainer adds steps and ranks to a seed, which stays far inside int64
-
-def seed_everything(seed:int=0, # the seed for random, NumPy and torch, in [0, MAX_SEED]
-                   ) -> torch.Generator:
-    "Seed `random`, NumPy and torch; return a CPU `torch.Generator` seeded the same way."
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed={seed!r} is invalid: expected an int in [0, {MAX_SEED}]")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
+__all__ = ['MAX_SEED', 'sample_from_cdf', 'sample_categorical', 'states_to_images', 'image_grid', 'show_images', 'save_images',
+           'masks_to_black', 'play_grids', 'check_exercise', 'get_device', 'seed_everything']
 
 # %% ../nbs/00_core.ipynb #1c097f11
 def sample_from_cdf(cdf:torch.Tensor, # cumulated nonnegative weights (..., S), nondecreasing along the last dimension
@@ -81,7 +48,7 @@ def states_to_images(x:torch.Tensor, # states (B, C, H, W) in [0, S)
                     ) -> torch.Tensor:
     "Map states in `[0, S)` to floats in `[0, 1]`: (B, C, H, W)."
     check_states(x, S)
-    if x.dim() != 4: raise ValueError(f"images must have shape (B, C, H, W); got {tuple(x.shape)}")
+    if x.dim() != 4: raise ValueError(f"x={describe(x)} is invalid: expected images of shape (B, C, H, W)")
     return x.float() / (S - 1)
 
 def image_grid(x:torch.Tensor, # states (B, C, H, W) in [0, S)
@@ -119,7 +86,7 @@ def save_images(x:torch.Tensor, # states (B, C, H, W) in [0, S)
     "Write a batch of states as one PNG grid, enlarged without blur (atomically, with `atomic_file`)."
     from PIL import Image
     if scale is not None and (not isinstance(scale, int) or scale < 1):
-        raise ValueError(f"scale must be an int >= 1 or None, got {scale!r}")
+        raise ValueError(f"scale={short_repr(scale)} is invalid: expected an int >= 1 or None")
     g = (image_grid(x, S, nrow) * 255).round().to(torch.uint8)
     scale = scale or -(-256 // max(g.shape[1:]))  # ceil(256 / longest side)
     g = g.repeat_interleave(scale, 1).repeat_interleave(scale, 2)
@@ -146,10 +113,10 @@ def play_grids(frames:list, # one batch of states (B, C, H, W) in [0, S) per fra
     "An HTML animation (play, pause, a slider over the frames) of a sequence of image grids; plays without a kernel."
     from matplotlib.animation import FuncAnimation
     from IPython.display import HTML
-    if not frames: raise ValueError("frames is empty: expected at least one batch of states")
+    if not frames: raise ValueError(f"frames={short_repr(frames)} is invalid: expected at least one batch of states")
     labels = list(labels) if labels is not None else [f'frame {k}' for k in range(len(frames))]
     if len(labels) != len(frames):
-        raise ValueError(f"{len(labels)} labels for {len(frames)} frames: give one per frame")
+        raise ValueError(f"labels={short_repr(labels)} is invalid: expected {len(frames)} labels, one per frame")
     grids = [image_grid(f, S, nrow) for f in frames]  # (C, H', W') each, in [0, 1]
     fig, ax = plt.subplots(figsize=(size, size), dpi=dpi)
     show = lambda g: g.permute(1, 2, 0).numpy() if g.shape[0] == 3 else g[0].numpy()
@@ -180,3 +147,37 @@ def check_exercise(answer, # the learner's function, or None while there is none
             print(f'not yet: for the arguments {args} your function gives {got.tolist()}, the library {want.tolist()}')
             return False
     print(f'right: your function agrees with the library on all {len(cases)} cases'); return True
+
+# %% ../nbs/00_core.ipynb #abb3b32c
+def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None to pick
+              ) -> torch.device:
+    "The requested device, else `$DVIT_DEVICE`, else CUDA, MPS or CPU, whichever is first available."
+    blank = isinstance(device, str) and not device.strip()
+    if blank or device is not None and not isinstance(device, (str, torch.device)):
+        raise ValueError(f"device={device!r} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
+    device = device or os.environ.get('DVIT_DEVICE') or None
+    if device is None:
+        if torch.cuda.is_available(): return torch.device('cuda')
+        if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
+        return torch.device('cpu')
+    try: device = torch.device(device)
+    except RuntimeError as e:
+        raise ValueError(f"device={short_repr(device)} is invalid: expected 'cuda', 'cuda:1', 'mps' or 'cpu'") from e
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} requested but CUDA is not available")
+    if device.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {str(device)!r} requested but MPS is not available")
+    return device
+
+# %% ../nbs/00_core.ipynb #26c28376
+MAX_SEED = 2**32 - 1  # NumPy's range; the trainer adds steps and ranks to a seed, which stays far inside int64
+
+def seed_everything(seed:int=0, # the seed for random, NumPy and torch, in [0, MAX_SEED]
+                   ) -> torch.Generator:
+    "Seed `random`, NumPy and torch; return a CPU `torch.Generator` seeded the same way."
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed={seed!r} is invalid: expected an int in [0, {MAX_SEED}]")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)

@@ -17,7 +17,7 @@ from torchvision import datasets as tvd
 from torchvision.transforms import v2
 from sklearn import datasets as skd
 from .core import data_root, check_states
-from .internals import check_regular_file
+from .internals import check_regular_file, short_repr, describe
 
 # %% auto #0
 __all__ = ['DIGITS_TEST', 'DATASETS', 'MAX_WORKERS', 'check_S', 'quantise', 'DiscreteImages', 'random_rotation', 'load_mnist',
@@ -30,7 +30,7 @@ def check_S(S:int, # number of states asked for
            ) -> int:
     "Raise unless `S` is an int in `[2, levels]`; return it."
     if isinstance(S, bool) or not isinstance(S, (int, np.integer)) or not 2 <= S <= levels:
-        raise ValueError(f"S={S!r} is out of range; expected an int in [2, {levels}] "
+        raise ValueError(f"S={short_repr(S)} is invalid: expected an int in [2, {levels}] "
                          f"(the data has {levels} grey levels)")
     return int(S)
 
@@ -49,11 +49,14 @@ def quantise(g:torch.Tensor, # grey levels in [0, levels), integer dtype, any sh
 def _check_images(images, labels, levels):
     "Raise unless `images` is uint8 (N, C, H, W) in [0, levels) with one label each."
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 4:
-        got = f"{images.dtype} {tuple(images.shape)}" if isinstance(images, torch.Tensor) else type(images).__name__
-        raise TypeError(f"images must be a uint8 tensor of shape (N, C, H, W); got {got}")
-    if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        raise TypeError(f"images={describe(images)} is invalid: expected a uint8 tensor of shape (N, C, H, W)")
+    if len(labels) != len(images):
+        raise ValueError(f"labels={describe(labels)} is invalid: expected {len(images)} labels, one per image "
+                         f"(got {len(labels)})")
     hi = int(images.max()) if images.numel() else 0
-    if hi >= levels: raise ValueError(f"images have grey levels up to {hi}; expected [0, {levels-1}] (levels={levels})")
+    if hi >= levels:
+        raise ValueError(f"images={describe(images, values=True)} is invalid: expected grey levels in [0, {levels-1}] "
+                         f"(levels={levels})")
 
 class DiscreteImages(Dataset):
     "Grey-level images held in memory as uint8, served as `(x, y)`: states x (C, H, W) in `[0, S)` and an int label y."
@@ -219,7 +222,7 @@ def dataset_info(name:str, # a registered dataset: 'mnist', 'cifar10', 'digits',
                 ) -> dict:
     "The native `shape` (C, H, W), number of grey levels `S` and `num_classes` of dataset `name`."
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(map(repr, DATASETS))}")
+        raise ValueError(f"name={short_repr(name)} is invalid: expected one of {', '.join(map(repr, DATASETS))}")
     d = DATASETS[name]
     return dict(shape=d.shape, S=d.S, num_classes=d.num_classes)
 
@@ -235,7 +238,8 @@ def get_dataset(name:str, # a registered dataset: 'mnist', 'cifar10', 'digits', 
     "Dataset `name` serving `(x, y)`: states x (C, H, W) in `[0, S)` and an int label y."
     info, spec = dataset_info(name), DATASETS.get(name)
     S = check_S(info['S'] if S is None else S, info['S'])
-    if use_augm and spec.augment is None: raise ValueError(f"use_augm=True: dataset {name!r} has no augmentation")
+    if use_augm and spec.augment is None:
+        raise ValueError(f"use_augm=True is invalid: expected False, as dataset {name!r} has no augmentation")
     images, labels = spec.load(root=root, train=train, download=download)
     return DiscreteImages(images, labels, S, levels=info['S'], transform=spec.augment() if use_augm else None,
                           name=f"{name} {'train' if train else 'test'}")
@@ -265,15 +269,15 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
     ("A `DataLoader` of `(x, y)` batches, states x (B, C, H, W) and labels y (B,); "
      "other keyword arguments go to `DataLoader`.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        raise ValueError(f"batch_size={short_repr(batch_size)} is invalid: expected an int >= 1")
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= MAX_WORKERS:
         raise ValueError(f"num_workers={num_workers!r} is invalid: expected an int in [0, {MAX_WORKERS}]")
     if num_workers:  # workers that die with this process
         kwargs['worker_init_fn'] = functools.partial(_die_with_parent, os.getpid(), kwargs.get('worker_init_fn'))
     n = len(sampler) if sampler is not None else len(dataset)
     if drop_last and batch_size > n:
-        raise ValueError(f"batch_size={batch_size} is more than the {n} images to draw from: "
-                         f"with drop_last=True every epoch would be empty")
+        raise ValueError(f"batch_size={batch_size} is invalid: expected at most the {n} images to draw from "
+                         f"(with drop_last=True every epoch would be empty)")
     gen = None if seed is None else torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
                       num_workers=num_workers, drop_last=drop_last, generator=gen,

@@ -13,7 +13,8 @@ from .rates import Schedule, Rate, AbsorbingRate, UniformRate, check_number, che
 from .forward import flat_states, batch_times
 from .losses import denoise
 from .layers import check_choice
-from .sampling import LEAP_STEPS, SamplerRecord, CHECK_EVERY, check_sample_labels, check_int, is_number, require
+from .sampling import LEAP_STEPS, SamplerRecord, CHECK_EVERY, check_sample_labels
+from .internals import check_int, is_number, require, describe
 from .sampling import check_datum_shape
 from .masked import MaskingSchedule, LinearMasking
 
@@ -26,7 +27,8 @@ class ScaledSchedule(Schedule):
     def __init__(self, schedule:Schedule, # the schedule to scale
                  c:float, # the factor, > 0
                 ):
-        if not isinstance(schedule, Schedule): raise TypeError(f"schedule must be a Schedule, got {schedule!r}")
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule={describe(schedule)} is invalid: expected a Schedule")
         self.schedule, self.c = schedule, check_number(c, 'c', gt=0, what='the factor')
     def B(self, t): return self.c * self.schedule.B(t)
     def beta(self, t): return self.c * self.schedule.beta(t)
@@ -42,7 +44,7 @@ class MixturePath:
         self.S, self.source = check_num_states(S), check_choice(source, ('mask', 'uniform'), 'source')
         schedule = LinearMasking() if schedule is None else schedule
         if not isinstance(schedule, MaskingSchedule):
-            raise TypeError(f"schedule must be a MaskingSchedule of notebook 14, got {schedule!r}")
+            raise TypeError(f"schedule={describe(schedule)} is invalid: expected a MaskingSchedule of notebook 14")
         self.schedule, self.N = schedule, S + 1 if source == 'mask' else S
     def __repr__(self): return f"MixturePath(S={self.S}, source={self.source!r}, schedule={self.schedule!r})"
 
@@ -110,8 +112,8 @@ def flow_rates(logits:torch.Tensor, # denoiser logits (n, D, N) of p_theta(x_1 |
     ("Rates $R^\\theta_t + \\eta R^{\\theta,DB}_t$ of $x \\to x^{d \\leftarrow j}$: (n, D, N), zero where j = x^d; "
      "no value checks, no host sync.")
     if logits.shape != (*x.shape, path.N):
-        raise ValueError(f"logits have shape {tuple(logits.shape)}; "
-                         f"expected {(*x.shape, path.N)} (x's shape + (N={path.N},))")
+        raise ValueError(f"logits={describe(logits)} is invalid: "
+                         f"expected shape {(*x.shape, path.N)} (x's shape + (N={path.N},))")
     p1 = path.data_probs(logits)  # (n, D, N)
     k, kd = [v.to(p1)[:, None, None] for v in (path.kappa(t), path.kappa_dot(t))]  # (n, 1, 1)
     rr = kd / (1 - k) * p1  # jump to the datum
@@ -139,7 +141,8 @@ class _FlowChain:
         return rr
     def leap_rates(self, x, t, x_eval=None):
         "The rates for a tau-leap (n, D, N), and None: no band (notebook 04's `_Reverse.leap_rates`)."
-        require(x_eval is None, "the flow's steps evaluate the denoiser where they leap from (no x_eval)")
+        require(x_eval is None, f"x_eval={describe(x_eval)} is invalid: expected None "
+                                "(the flow's steps evaluate the denoiser where they leap from)")
         return self.rates(x, t), None
 
 def _flow_final(chain, x, t, final_step, generator):
@@ -173,13 +176,14 @@ def flow_sample(denoiser, # f(x, tau, y=None) -> logits (n, *shape, N), called w
                ):
     ("Simulate the learned flow from the source at t = 0 to `t_end`, then the final step: "
      "states of shape (n,) + shape (then info).")
-    require(isinstance(path, MixturePath), f"path must be a MixturePath, got {type(path).__name__}")
+    require(isinstance(path, MixturePath), f"path={describe(path)} is invalid: expected a MixturePath")
     check_int('n', n, 1); check_int('num_steps', num_steps, 1)
-    require(is_number(eta) and eta >= 0, f"eta must be a number >= 0, got {eta!r}")
-    require(method in ('euler', 'tau_leaping'), f"method must be 'euler' or 'tau_leaping', got {method!r}")
-    require(is_number(t_end) and 0 < t_end < 1, f"t_end must lie in (0, 1), got {t_end!r}")
+    require(is_number(eta) and eta >= 0, f"eta={describe(eta)} is invalid: expected a number >= 0")
+    require(method in ('euler', 'tau_leaping'),
+            f"method={describe(method)} is invalid: expected 'euler' or 'tau_leaping'")
+    require(is_number(t_end) and 0 < t_end < 1, f"t_end={describe(t_end)} is invalid: expected a time in (0, 1)")
     require(final_step in ('sample', 'argmax', 'none'),
-            f"final_step must be 'sample', 'argmax' or 'none', got {final_step!r}")
+            f"final_step={describe(final_step)} is invalid: expected 'sample', 'argmax' or 'none'")
     shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
     y = check_sample_labels(denoiser, y, n, None, device)
     x = torch.multinomial(path.source_probs().float().to(device), n * math.prod(shape), replacement=True,

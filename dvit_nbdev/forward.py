@@ -5,7 +5,7 @@
 # %% ../nbs/02_forward.ipynb #71360066
 from __future__ import annotations
 import torch
-from .core import check_states
+from .core import check_states, describe
 from .rates import Rate, as_times
 
 # %% auto #0
@@ -18,7 +18,7 @@ def flat_states(x:torch.Tensor, # states (B, *shape)
                ) -> torch.Tensor:
     "Check states and flatten them to (B, D)."
     check_states(x, S, name)
-    if x.dim() < 2: raise ValueError(f"{name} must have shape (B, *shape); got {tuple(x.shape)}")
+    if x.dim() < 2: raise ValueError(f"{name}={describe(x)} is invalid: expected shape (B, *shape), a batch")
     return x.reshape(x.shape[0], -1)
 
 def batch_times(t, # times (B,) or one number for the whole batch
@@ -27,7 +27,8 @@ def batch_times(t, # times (B,) or one number for the whole batch
     "Times as a checked (B,) tensor; a single time is broadcast to the batch."
     t = as_times(t)
     if t.shape[0] == 1 and B != 1: t = t.expand(B)
-    if t.shape[0] != B: raise ValueError(f"t has {t.shape[0]} entries; expected one per datum (B={B}) or a single time")
+    if t.shape[0] != B:
+        raise ValueError(f"t={describe(t)} is invalid: expected one time per datum, shape ({B},), or a single time")
     return t
 
 def sample_xt(x0:torch.Tensor, # clean states (B, *shape) in [0, S)

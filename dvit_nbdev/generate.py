@@ -27,8 +27,8 @@ def resolve_precision(choice:str, # 'auto', 'fp32', 'bf16' or 'fp16'
     "The precision to run at: 'auto' resolved for the device; 'fp16' refused off CUDA."
     if choice not in PRECISIONS: raise ValueError(f"{key}={choice!r} is invalid: expected one of {list(PRECISIONS)}")
     if choice == 'fp16' and device_type != 'cuda':
-        raise ValueError(f"{key}='fp16' needs a CUDA GPU (with a gradient scaler); on {device_type!r} use 'bf16' "
-                         f"or 'fp32'")
+        raise ValueError(f"{key}='fp16' is invalid: expected 'bf16' or 'fp32' on {device_type!r} "
+                         f"('fp16' needs a CUDA GPU, with a gradient scaler)")
     if choice != 'auto': return choice
     if device_type != 'cuda': return 'fp32'
     return 'bf16' if bf16_native else auto_fallback
@@ -77,10 +77,11 @@ def _check_abilities(name:str, guidance_scale=None, return_trajectory=False, **_
     "Raise on what the sampler `name` cannot do (its `SAMPLERS` entry says)."
     spec, able = SAMPLERS[name], lambda what: [n for n, s in SAMPLERS.items() if getattr(s, what)]
     if guidance_scale is not None and not spec.guidance:
-        raise ValueError(f"sampler.name={name!r} has no classifier-free guidance: choose one of {able('guidance')}")
+        raise ValueError(f"sampler.name={name!r} is invalid: expected one of {able('guidance')} with a guidance_scale "
+                         f"(it has no classifier-free guidance)")
     if return_trajectory and not spec.trajectory:
-        raise ValueError(f"sampler.name={name!r} records no trajectory, so it cannot make an animation: choose one "
-                         f"of {able('trajectory')}")
+        raise ValueError(f"sampler.name={name!r} is invalid: expected one of {able('trajectory')} for an animation "
+                         f"(it records no trajectory)")
 
 def is_out_of_memory(e:BaseException, # an exception raised by torch
                     ) -> bool:

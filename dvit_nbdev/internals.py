@@ -12,8 +12,9 @@ import torch
 # %% auto #0
 __all__ = ['TEMP_SUFFIX', 'MAX_TORCH_BYTES', 'MAX_TEXT_BYTES', 'data_root', 'cache_dir', 'pid_alive', 'remove_stale_temps',
            'make_folder', 'atomic_file', 'atomic_save', 'atomic_write_text', 'check_regular_file', 'json_once',
-           'short_repr', 'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser',
-           'cli_errors', 'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states', 'as_times']
+           'short_repr', 'describe', 'UnsafePickleError', 'load_torch', 'FolderLockedError', 'FolderLock', 'CLIParser',
+           'cli_errors', 'check_states', 'check_shape', 'non_finite', 'check_number', 'check_num_states', 'is_int',
+           'is_number', 'require', 'check_int', 'as_times']
 
 # %% ../nbs/18_internals.ipynb #e8a044b2
 def _user_cache() -> Path:
@@ -94,7 +95,7 @@ def atomic_file(path:str|Path, # the file to (over)write
     "Open a temporary file beside `path`; when the block ends without error, fsync it and rename it over `path`."
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give the name of a file to write")
-    if mode not in ('w', 'wb'): raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
+    if mode not in ('w', 'wb'): raise ValueError(f"mode={short_repr(mode)} is invalid: expected 'w' or 'wb'")
     make_folder(path.parent, f'folder of {path.name}')
     remove_stale_temps(path.parent, path.name)
     tmp = path.parent/f'.{path.name}.{os.getpid()}@{_host()}.{secrets.token_hex(4)}{TEMP_SUFFIX}'
@@ -169,6 +170,21 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozens
 def short_repr(v) -> str:
     "`repr(v)` cut to a few dozen characters (reprlib): safe to put in a message whatever v is, deep or huge."
     return _REPR.repr(v)
+
+def _num(v) -> str: return f'{v:.4g}' if isinstance(v, float) else str(v)
+
+def describe(v, # the value a message names
+             values:bool=False, # for a tensor: also its smallest and largest entry
+            ) -> str:
+    "`v` for a message: a tensor as `<float32 tensor of shape (4, 3)>` (never its entries), anything else `short_repr`."
+    if isinstance(v, (list, tuple)) and any(isinstance(e, torch.Tensor) for e in v[:6]):  # e.g. a tuple of logits
+        items = ', '.join([describe(e) for e in v[:6]] + ['...'] * (len(v) > 6))
+        return f'[{items}]' if isinstance(v, list) else f"({items}{',' * (len(v) == 1)})"
+    if not isinstance(v, torch.Tensor): return short_repr(v) if isinstance(v, str) else ' '.join(short_repr(v).split())
+    s = f"<{str(v.dtype).replace('torch.', '')} tensor of shape {tuple(v.shape)}"
+    if values and v.numel() and not v.is_complex():
+        s += f" with values in [{_num(v.min().item())}, {_num(v.max().item())}]"
+    return s + '>'
 
 
 # %% ../nbs/18_internals.ipynb #2963b377
@@ -328,24 +344,26 @@ def check_states(x:torch.Tensor, # states, any shape
                  name:str='x', # the argument's name, for the message
                 ) -> torch.Tensor:
     "Raise unless `x` is an integer tensor with values in `[0, S)`; return `x`."
-    if not isinstance(x, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name}={describe(x)} is invalid: expected a torch.Tensor of integer states")
     if x.dtype.is_floating_point or x.dtype == torch.bool or x.is_complex():
-        raise TypeError(f"{name} must hold integer states (LongTensor), got dtype {x.dtype}")
+        raise TypeError(f"{name}={describe(x)} is invalid: expected integer states (a LongTensor)")
     if x.numel():
         lo, hi = x.min().item(), x.max().item()  # python ints: a uint8 comparison with S=256 would wrap round
         if lo < 0 or hi >= S:
-            raise ValueError(f"{name} has values in [{lo}, {hi}]; expected states in [0, {S-1}] (S={S})")
+            raise ValueError(f"{name}={describe(x, values=True)} is invalid: expected states in [0, {S-1}] (S={S})")
     return x
 
 def check_shape(x:torch.Tensor, # the tensor to check
                 shape:tuple, # expected shape; None entries match any size
                 name:str='x', # the argument's name, for the message
+                what:str='', # what the tensor is, for the message
                ) -> torch.Tensor:
     "Raise unless `x.shape` matches `shape` (None matches any size); return `x`."
     ok = x.dim() == len(shape) and all(e is None or e == s for e, s in zip(shape, x.shape))
     if not ok:
-        want = '(' + ', '.join('*' if e is None else str(e) for e in shape) + ')'
-        raise ValueError(f"{name} has shape {tuple(x.shape)}; expected {want}")
+        want = '(' + ', '.join('*' if e is None else str(e) for e in shape) + ',' * (len(shape) == 1) + ')'
+        raise ValueError(f"{name}={describe(x)} is invalid: expected shape {want}{f' ({what})' if what else ''}")
     return x
 
 # %% ../nbs/18_internals.ipynb #6312fe71
@@ -372,15 +390,38 @@ def check_number(value, # the value to check
     if not ok:
         bounds = ' and '.join(f'{op} {b:g}' for op, b in (('>', gt), ('>=', ge), ('<', lt)) if b is not None)
         rule = 'a finite number' + (f' {bounds}' if bounds else '')
-        raise ValueError(f"{name}{f' ({what})' if what else ''} must be {rule}; got {value!r}")
+        raise ValueError(f"{name}={describe(value)} is invalid: expected {rule}{f' ({what})' if what else ''}")
     return float(value)
 
 def check_num_states(S, # number of states
                     ) -> int:
     "`S` checked to be an int >= 2 (a bool, or a float such as 5.0, is refused)."
     if isinstance(S, bool) or not isinstance(S, numbers.Integral) or S < 2:
-        raise ValueError(f"S must be an int >= 2 (the number of states); got {S!r} ({type(S).__name__})")
+        kind = type(S).__name__
+        raise ValueError(f"S={describe(S)} is invalid: expected an int >= 2, the number of states "
+                         f"(got {'an' if kind[0] in 'aeiou' else 'a'} {kind})")
     return int(S)
+
+def is_int(v) -> bool:
+    "Whether v is an integer (NumPy integers too, bools not)."
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def is_number(v) -> bool:
+    "Whether v is a finite real number (not a bool)."
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+def require(ok, # the condition
+            message:str, # the ValueError's message, e.g. "n=0 is invalid: expected an int >= 1"
+           ):
+    "Raise a ValueError with message unless ok."
+    if not ok: raise ValueError(message)
+
+def check_int(name:str, # the argument's name, for the message
+              v, # the value to check
+              lo:int, # the smallest value allowed
+             ):
+    "Raise unless v is an int >= lo (not a bool), naming the argument."
+    require(is_int(v) and v >= lo, f"{name}={describe(v)} is invalid: expected an int >= {lo}")
 
 # %% ../nbs/18_internals.ipynb #55b12ca2
 def as_times(t, # times: a number, a 0-d tensor or a (B,) tensor
@@ -390,7 +431,7 @@ def as_times(t, # times: a number, a 0-d tensor or a (B,) tensor
     t = torch.as_tensor(t)
     if not t.dtype.is_floating_point: t = t.to(torch.get_default_dtype())
     if t.dim() == 0: t = t[None]
-    if t.dim() != 1: raise ValueError(f"{name} must have shape (B,); got {tuple(t.shape)}")
+    if t.dim() != 1: raise ValueError(f"{name}={describe(t)} is invalid: expected a time or shape (B,), one per datum")
     if not torch.isfinite(t).all() or (t < 0).any():
-        raise ValueError(f"{name} must be finite and >= 0; got values in [{t.min().item()}, {t.max().item()}]")
+        raise ValueError(f"{name}={describe(t, values=True)} is invalid: expected finite times >= 0")
     return t

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch
 import matplotlib.pyplot as plt
-from .core import check_states, check_shape
+from .core import check_states, check_shape, short_repr, describe
 
 # %% auto #0
 __all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
@@ -28,7 +28,8 @@ def check_choice(value, # the value given
                  name:str, # the argument's name, for the message
                 ):
     "Raise unless `value` is one of `choices`; return `value`."
-    if value not in choices: raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")
+    if value not in choices:
+        raise ValueError(f"{name}={short_repr(value)} is invalid: expected one of {', '.join(map(repr, choices))}")
     return value
 
 def check_integer(x:torch.Tensor, # a tensor that must hold integers (states, labels)
@@ -36,7 +37,7 @@ def check_integer(x:torch.Tensor, # a tensor that must hold integers (states, la
                  ) -> torch.Tensor:
     "Raise unless `x` is a tensor of an integer dtype (bool is not one); return `x`. Reads no values."
     if not isinstance(x, torch.Tensor) or x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == torch.bool:
-        raise TypeError(f"{name} must be an integer tensor, got {type(x).__name__} {getattr(x, 'dtype', '')}")
+        raise TypeError(f"{name}={describe(x)} is invalid: expected an integer tensor")
     return x
 
 def check_time(t:torch.Tensor, # times (B,)
@@ -45,11 +46,11 @@ def check_time(t:torch.Tensor, # times (B,)
               ) -> torch.Tensor:
     "Raise unless `t` is a float tensor (B,) and, with `values`, every entry is in [0, 1] (NaN fails); return `t`."
     if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
-        raise TypeError(f"t must be a float tensor of shape ({B},), got {type(t).__name__} {getattr(t, 'dtype', '')}")
+        raise TypeError(f"t={describe(t)} is invalid: expected a float tensor of shape ({B},)")
     check_shape(t, (B,), 't')
     if values:
         bad = ~((t >= 0) & (t <= 1))
-        if bad.any(): raise ValueError(f"t has values {t[bad][:4].tolist()}; expected times in [0, 1]")
+        if bad.any(): raise ValueError(f"t={describe(t, values=True)} is invalid: expected times in [0, 1]")
     return t
 
 def check_labels(y:torch.Tensor|None, # class labels (B,) or None
@@ -59,10 +60,11 @@ def check_labels(y:torch.Tensor|None, # class labels (B,) or None
                 ) -> torch.Tensor|None:
     "Raise unless `y` is None, or integer labels (B,) for a conditional model (with `values`: in range); return `y`."
     if y is None: return None
-    if not num_classes: raise ValueError("labels y were given to an unconditional model (num_classes=0); pass y=None")
+    if not num_classes:
+        raise ValueError(f"y={describe(y)} is invalid: expected None for an unconditional model (num_classes=0)")
     check_shape(check_integer(y, 'y'), (B,), 'y')
     if values and y.numel() and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"y has labels in [{y.min().item()}, {y.max().item()}]; "
+        raise ValueError(f"y={describe(y, values=True)} is invalid: "
                          f"expected labels in [0, {num_classes - 1}] (num_classes={num_classes})")
     return y
 
@@ -167,7 +169,7 @@ def pair(v:int|tuple, # an int, or a pair of ints
     "(v, v) for an int, else the pair itself; raise unless both are positive ints."
     hw = (v, v) if isinstance(v, int) else tuple(v)
     if len(hw) != 2 or not all(isinstance(n, int) and n > 0 for n in hw):
-        raise ValueError(f"{name}={v!r}; expected a positive int or (H, W)")
+        raise ValueError(f"{name}={short_repr(v)} is invalid: expected a positive int or (H, W)")
     return hw
 
 class DenoiserIO(nn.Module):
@@ -186,17 +188,19 @@ class DenoiserIO(nn.Module):
         super().__init__()
         (self.H, self.W), self.C, self.S, self.num_classes = pair(img_size), in_channels, num_states, num_classes or 0
         if not (isinstance(num_states, int) and num_states >= 2):
-            raise ValueError(f"num_states={num_states!r}; expected an int >= 2")
+            raise ValueError(f"num_states={short_repr(num_states)} is invalid: expected an int >= 2")
         if not (isinstance(in_channels, int) and in_channels >= 1):
-            raise ValueError(f"in_channels={in_channels!r}; expected an int >= 1")
-        if self.num_classes < 0: raise ValueError(f"num_classes={num_classes!r}; expected 0 (unconditional) or more")
+            raise ValueError(f"in_channels={short_repr(in_channels)} is invalid: expected an int >= 1")
+        if self.num_classes < 0:
+            raise ValueError(f"num_classes={short_repr(num_classes)} is invalid: expected 0 (unconditional) or more")
         self.input_mode = check_choice(input_mode, ('scaled', 'embedding'), 'input_mode')
         self.model_output = check_choice(model_output, ('logits', 'logistic_pars'), 'model_output')
         self.fix_logistic, K = fix_logistic, logistic_mixtures
         if isinstance(K, bool) or not isinstance(K, int) or K < 1:
-            raise ValueError(f"logistic_mixtures={K!r}; expected an int >= 1")
+            raise ValueError(f"logistic_mixtures={short_repr(K)} is invalid: expected an int >= 1")
         if K > 1 and model_output != 'logistic_pars':
-            raise ValueError(f"logistic_mixtures={K} needs model_output='logistic_pars', got {model_output!r}")
+            raise ValueError(f"logistic_mixtures={K} is invalid: expected 1 with model_output={model_output!r} "
+                             f"(a mixture needs model_output='logistic_pars')")
         self.K = K
         # K > 1: the components start apart (fixed offsets of their pre-tanh means); with equal starts and a
         # zero-initialised last layer they would get equal gradients and stay one logistic forever
@@ -311,7 +315,8 @@ def unpatchify(x:torch.Tensor, # tokens (B, N, L) with L = p p c
     "Inverse of `patchify`: tokens (B, N, L) back to images (B, c, H, W) with H = h p, W = w p."
     (B, N, L), (h, w) = x.shape, grid
     if N != h * w or L % (p * p):
-        raise ValueError(f"tokens of shape {tuple(x.shape)} do not fit a {h}x{w} grid of {p}x{p} patches")
+        raise ValueError(f"x={describe(x)} is invalid: expected tokens (B, {h * w}, L) with L a multiple of {p * p}, "
+                         f"to fit a {h}x{w} grid of {p}x{p} patches")
     x = x.reshape(B, h, w, p, p, L // (p * p))  # (B, h, w, p, p, c)
     return x.permute(0, 5, 1, 3, 2, 4).reshape(B, -1, h * p, w * p)  # (B, c, H, W)
 
@@ -327,7 +332,7 @@ class PatchEmbed(nn.Module):
         super().__init__()
         H, W = pair(img_size)
         if H % patch_size or W % patch_size:
-            raise ValueError(f"img_size {(H, W)} is not divisible by patch_size {patch_size}")
+            raise ValueError(f"img_size={(H, W)} is invalid: expected sides divisible by patch_size={patch_size}")
         self.p, self.grid = patch_size, (H // patch_size, W // patch_size)
         self.num_patches = self.grid[0] * self.grid[1]
         self.proj = nn.Conv2d(in_channels, dim, patch_size, stride=patch_size)
@@ -353,7 +358,7 @@ def sincos_pos_embed_2d(dim:int, # channels, a multiple of 4
                         grid:tuple, # (h, w) patches
                        ) -> torch.Tensor:
     "Fixed 2-D position embeddings (N, dim) of N = h w patches: dim/2 channels encode the row, the rest the column."
-    if dim % 4: raise ValueError(f"dim={dim} must be a multiple of 4 for 2-D sin-cos position embeddings")
+    if dim % 4: raise ValueError(f"dim={dim} is invalid: expected a multiple of 4 for 2-D sin-cos position embeddings")
     rows, cols = torch.meshgrid(torch.arange(grid[0]), torch.arange(grid[1]), indexing='ij')  # each (h, w)
     return torch.cat([sincos_1d(rows.flatten(), dim // 2), sincos_1d(cols.flatten(), dim // 2)], 1).float()
 
@@ -401,7 +406,8 @@ class LabelEmbedder(nn.Module):
                 ):
         super().__init__()
         if not 0 <= dropout_prob <= 1:
-            raise ValueError(f"class_dropout_prob={dropout_prob!r}; expected a probability in [0, 1]")
+            raise ValueError(f"class_dropout_prob={short_repr(dropout_prob)} is invalid: "
+                             f"expected a probability in [0, 1]")
         self.num_classes, self.dropout_prob = num_classes, dropout_prob
         self.embed = nn.Embedding(num_classes + 1, dim)
         nn.init.normal_(self.embed.weight, std=0.02)  # as DiT
@@ -436,7 +442,8 @@ class Attention(nn.Module):
                  attn_drop:float=0., # dropout on the attention weights, training mode only
                 ):
         super().__init__()
-        if dim % num_heads: raise ValueError(f"hidden_dim={dim} is not divisible by num_heads={num_heads}")
+        if dim % num_heads:
+            raise ValueError(f"hidden_dim={dim} is invalid: expected a multiple of num_heads={num_heads}")
         self.num_heads, self.attn_drop = num_heads, attn_drop
         self.qkv, self.proj = nn.Linear(dim, 3 * dim, bias=qkv_bias), nn.Linear(dim, dim)
         for l in (self.qkv, self.proj):
@@ -530,7 +537,7 @@ def register_backbone(name:str, # the model.name that selects it
     "Make a network class selectable as `model.name`; return the class."
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'dit'")
-    if not isinstance(cls, type): raise TypeError(f"cls must be a class, got {type(cls).__name__}")
+    if not isinstance(cls, type): raise TypeError(f"cls={describe(cls)} is invalid: expected a class")
     old = BACKBONES.get(name)
     if old is not None and old.cls.__qualname__ != cls.__qualname__:  # a re-run of the same definition replaces it
         raise ValueError(f"a backbone named {name!r} is registered already ({old.cls.__qualname__}); pick another name")

@@ -10,6 +10,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from .core import check_shape, non_finite
+from .internals import describe
 from .rates import Rate, Kernel, check_number
 from .forward import flat_states, batch_times, sample_jump
 from .layers import check_labels
@@ -33,11 +34,9 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
     if probs: logits = denoiser(x.view(shape), t, y, probs=True)
     else: logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
     if not isinstance(logits, torch.Tensor):  # a type and a shape check: no host sync, so at every call
-        raise TypeError(f"denoiser output must be a tensor of logits of shape {(*shape, S)} (B, *shape, S); "
-                        f"got {type(logits).__name__}")
-    check_shape(logits, (*shape, None), 'denoiser output')
-    if logits.shape[-1] != S:
-        raise ValueError(f"denoiser output has {logits.shape[-1]} states in its last dimension; the rate has S={S}")
+        raise TypeError(f"logits={describe(logits)} is invalid: expected a tensor of shape {(*shape, S)}, "
+                        f"(B, *shape, S) (the denoiser's output)")
+    check_shape(logits, (*shape, S), 'logits', "the denoiser's output, (B, *shape, S) with the rate's S")
     return logits.reshape(x.shape[0], -1, S)
 
 # %% ../nbs/03_losses.ipynb #5ce7a002
@@ -81,7 +80,8 @@ def reverse_rates_at(logits:torch.Tensor, # denoiser logits (B, D, S)
                     ) -> torch.Tensor:
     "Reverse rates (B, D, S) at flat states `x` from a kernel, zero where s = x^d; no value checks, no host sync."
     if logits.shape != (*x.shape, kernel.S):
-        raise ValueError(f"logits have shape {tuple(logits.shape)}; expected {(*x.shape, kernel.S)} (x's shape + (S,))")
+        raise ValueError(f"logits={describe(logits)} is invalid: expected shape {(*x.shape, kernel.S)} "
+                         f"(x's shape + (S,))")
     p0 = torch.softmax(logits.float(), -1)  # (B, D, S): p_theta(x0^d | x)
     w = p0 / (kernel.cols(x) + eps_ratio)  # (B, D, S): p_theta(x0 | x) / P(x0, x^d)
     rr = kernel.rate_cols(x) * kernel.mul(w)  # R(s, x^d) * sum_x0 w(x0) P(x0, s)
@@ -99,6 +99,7 @@ def check_finite_rates(rr:torch.Tensor, # rates (B, D, S)
                                  "non-finite denoiser logits (NaN, +inf, or all -inf) give such rates")
     return rr
 
+# %% ../nbs/03_losses.ipynb #3c141f74
 def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
                   x:torch.Tensor, # current states (B, *shape)
                   t, # times (B,)
@@ -110,7 +111,7 @@ def reverse_rates(logits:torch.Tensor, # denoiser logits (B, *shape, S)
     check_number(eps_ratio, 'eps_ratio', ge=0, what='added to the denominators P(x0, x^d)')
     xf = flat_states(x, rate.S).long()
     if logits.shape != (*x.shape, rate.S):
-        raise ValueError(f"logits have shape {tuple(logits.shape)}; expected {(*x.shape, rate.S)} "
+        raise ValueError(f"logits={describe(logits)} is invalid: expected shape {(*x.shape, rate.S)} "
                          f"(x's shape + (S={rate.S},))")
     kernel = kernel or rate.at(batch_times(t, xf.shape[0]).to(x.device))
     return check_finite_rates(reverse_rates_at(logits.reshape(*xf.shape, rate.S), xf, kernel, eps_ratio))
@@ -156,7 +157,7 @@ def loss_states(x0:torch.Tensor, # clean data (B, *shape) in [0, S), of any inte
                ) -> torch.Tensor:
     "Data for a loss, checked and flattened to (B, D) int64; an empty batch or datum is an error."
     if isinstance(x0, torch.Tensor) and x0.dim() >= 2 and x0.numel() == 0:
-        raise ValueError(f"{name} has shape {tuple(x0.shape)}; a loss needs at least one datum (B >= 1) "
+        raise ValueError(f"{name}={describe(x0)} is invalid: expected at least one datum (B >= 1) "
                          "of at least one dimension")
     return flat_states(x0, S, name).long()  # the kernels index with it: int64 (a no-op when it is already)
 
@@ -168,14 +169,13 @@ def loss_times(B:int, # batch size
                generator:torch.Generator|None=None, # random generator on that device
               ) -> torch.Tensor:
     "Times for a loss: `t` checked to lie in (0, max_t], or $U(\\text{min\\_time}, \\text{max\\_t})$ draws: (B,)."
-    check_number(min_time, 'min_time', what='the smallest sampled time')
-    check_number(max_t, 'max_t', what='the largest time T')
-    if not 0 < min_time < max_t: raise ValueError(f"need 0 < min_time < max_t, got min_time={min_time}, max_t={max_t}")
+    check_number(max_t, 'max_t', gt=0, what='the largest time T')
+    check_number(min_time, 'min_time', gt=0, lt=max_t, what='the smallest sampled time, below max_t')
     if t is None:
         return min_time + (max_t - min_time) * torch.rand(B, device=device, generator=generator)
     t = batch_times(t, B).to(device)
     if (t <= 0).any() or (t > max_t).any():
-        raise ValueError(f"t must lie in (0, max_t={max_t}]; got values in [{t.min().item()}, {t.max().item()}]")
+        raise ValueError(f"t={describe(t, values=True)} is invalid: expected times in (0, max_t={max_t}]")
     return t
 
 def check_finite(terms:dict, # name -> tensor
@@ -255,7 +255,7 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if denoiser_takes_x0(denoiser):  # the network computes log p(x0 | x) itself: no (B, D, S) logits are returned
         kw = dict(x0=x0f.view(x0.shape)) | ({} if y is None else dict(y=y))
         lp = denoiser(x.view(x0.shape), t, **kw)
-        check_shape(lp, tuple(x0f.shape), 'denoiser log-probabilities')
+        check_shape(lp, tuple(x0f.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
         return -lp
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
     return state_nll(logits, x0f)

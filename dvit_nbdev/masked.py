@@ -11,12 +11,13 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
-from .sampling import SamplerRecord, check_sample_labels, check_int, check_datum_shape
-from .sampling import is_number, require, register_sampler
+from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler
+from .internals import is_number, require, check_int, describe
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
-           'masked_diffusion_loss', 'carry_over_sample', 'masked_bound', 'first_hitting_sample', 'remdm_sample']
+           'masked_diffusion_loss', 'reveal_probs', 'carry_over_sample', 'masked_bound', 'first_hitting_sample',
+           'remdm_sample']
 
 # %% ../nbs/14_masked.ipynb #e255acd9
 class MaskingSchedule(Schedule):
@@ -80,7 +81,8 @@ def _check_end(schedule, max_t):
     "Raise unless $\\alpha$ at `max_t` lies in [0, 1): a time past the schedule's end would give no probability."
     a = mask_alpha(schedule, max_t).item()  # a CPU float64 number: no host sync
     if not 0 <= a < 1:
-        raise ValueError(f"max_t={max_t!r} is past the end of {schedule!r}: alpha(max_t) = {a:.4g}, outside [0, 1)")
+        raise ValueError(f"max_t={max_t!r} is invalid: expected a time before the end of {schedule!r}, "
+                         f"where alpha(max_t) lies in [0, 1) (alpha(max_t) = {a:.4g})")
 
 def masked_diffusion_loss(
     denoiser, # f(x, t, y=None) -> logits (B, *shape, S) over the rate's S states (the mask's is ignored)
@@ -97,10 +99,11 @@ def masked_diffusion_loss(
     ("MDLM/MD4's loss $w_t \\sum_{d \\text{ masked}} -\\log p_\\theta(x_0^d \\mid x_t)$: "
      "a scalar in nats per dimension (or (B,) nats).")
     if not isinstance(rate, AbsorbingRate):
-        raise TypeError(f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
+        raise TypeError(f"rate={describe(rate)} is invalid: expected an AbsorbingRate (the masking process)")
     x0f = loss_states(x0, rate.S)
     if (x0f == rate.mask).any():
-        raise ValueError(f"x0 holds the mask state {rate.mask}: clean data must lie in [0, {rate.mask - 1}]")
+        raise ValueError(f"x0={describe(x0, values=True)} is invalid: expected clean data in [0, {rate.mask - 1}], "
+                         f"never the mask state {rate.mask}")
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
     _check_end(rate.schedule, max_t)
     xt = rate.at(t).sample_rows(x0f, generator)  # (B, D): each dimension masked with probability 1 - alpha_t
@@ -115,18 +118,20 @@ def _grid_alphas(schedule, ts):
     "alpha_t at each time of the grid `ts` as Python floats, 1 at its end: the last step reveals every dimension left."
     return mask_alpha(schedule, torch.tensor(ts[:-1], dtype=torch.float64)).tolist() + [1.]
 
-def _reveal_probs(schedule, ts):
-    ("Probability (alpha_s - alpha_t) / (1 - alpha_t) for each step t -> s of the grid `ts`, "
-     "as Python floats (1 at the last step).")
+def reveal_probs(schedule:Schedule, # the absorbing rate's schedule
+                 ts:list, # the grid of times, from the first (largest) to the last
+                ) -> list:
+    ("Probability (alpha_s - alpha_t) / (1 - alpha_t) that a dimension masked at t is revealed in the step t -> s, for "
+     "each step of the grid `ts`, as Python floats (1 at the last step): what carry-over unmasking draws.")
     a = _grid_alphas(schedule, ts)
     return [(a[k + 1] - a[k]) / (1 - a[k]) if a[k] < 1 else 0. for k in range(len(ts) - 1)]
 
 def _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device):
     "The checks every masked-diffusion sampler makes: (shape, device, y)."
     require(isinstance(rate, AbsorbingRate),
-            f"rate must be an AbsorbingRate (the masking process), got {type(rate).__name__}")
+            f"rate={describe(rate)} is invalid: expected an AbsorbingRate (the masking process)")
     check_int('n', n, 1)
-    require(is_number(max_t) and max_t > 0, f"max_t must be a finite number > 0, got {max_t!r}")
+    require(is_number(max_t) and max_t > 0, f"max_t={describe(max_t)} is invalid: expected a finite number > 0")
     _check_end(rate.schedule, max_t)
     shape, device = check_datum_shape(shape), torch.device(device if device is not None else 'cpu')
     return shape, device, check_sample_labels(denoiser, y, n, None, device)
@@ -164,7 +169,7 @@ def carry_over_sample(
     shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
     check_int('num_steps', num_steps, 1)
     ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()  # Python floats: no sync per step
-    reveal_p = _reveal_probs(rate.schedule, ts)
+    reveal_p = reveal_probs(rate.schedule, ts)
     x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
     record = SamplerRecord(device, num_steps)  # the first step with non-finite logits, recorded on the device
     for k in tqdm(range(num_steps), disable=not progress, desc='carry-over'):

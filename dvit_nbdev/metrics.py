@@ -15,12 +15,12 @@ from .core import cache_dir, data_root, atomic_save, check_states, check_shape, 
 from .rates import Rate
 from .forward import flat_states, batch_times
 from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
-from .sampling import INITIAL_DISTS, SAMPLERS, is_int
+from .sampling import INITIAL_DISTS, SAMPLERS
 from .data import load_mnist, load_sklearn_digits, dataset_info, get_dataset
 from .config import apply_overrides
 from .generate import load_checkpoint, sample_images
 from .core import MAX_SEED, load_torch
-from .internals import short_repr
+from .internals import short_repr, describe, is_int, check_number
 from .losses import LOSSES
 
 MAX_EVAL_SAMPLES = 100_000  # the most samples one evaluation draws
@@ -39,7 +39,8 @@ def reference_probs(rate:Rate, # the forward process
                    ) -> torch.Tensor:
     "The distribution $p_{ref}$ the reverse chain starts from, one dimension: (S,) float64."
     if initial_dist not in INITIAL_DISTS:
-        raise ValueError(f"initial_dist must be {' or '.join(map(repr, INITIAL_DISTS))}, got {initial_dist!r}")
+        raise ValueError(f"initial_dist={short_repr(initial_dist)} is invalid: expected "
+                         f"{' or '.join(map(repr, INITIAL_DISTS))}")
     if initial_dist == 'stationary': return rate.stationary().double().cpu()
     return torch.full((rate.S,), 1. / rate.S, dtype=torch.float64)
 
@@ -88,7 +89,7 @@ def kl_rate(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     "$\\kappa_t(x)$ at one draw $x \\sim q_{t|0}(\\cdot \\mid x_0)$ per image: (B,) nats per unit time, float64."
     x0f = flat_states(x0, rate.S, 'x0')
     t = batch_times(t, len(x0f)).to(x0.device)
-    if (t <= 0).any(): raise ValueError(f"t must be > 0; got values in [{t.min().item()}, {t.max().item()}]")
+    if (t <= 0).any(): raise ValueError(f"t={describe(t, values=True)} is invalid: expected times > 0")
     k = rate.at(t)
     x = k.sample_rows(x0f, generator)  # (B, D)
     lg = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
@@ -124,10 +125,11 @@ def bound_times(B:int, # number of images
                ) -> tuple[torch.Tensor, torch.Tensor]:
     "Stratified times (n_t, B) in [min_t, max_t], weights (n_t, B) with $\\mathbb{E}[\\sum_j w_j f(t_j)] = \\int f$."
     if isinstance(n_t, bool) or not isinstance(n_t, int) or n_t < 1:
-        raise ValueError(f"n_t must be an int >= 1, got {n_t!r}")
-    if not 0 < min_t < max_t: raise ValueError(f"need 0 < min_t < max_t, got min_t={min_t}, max_t={max_t}")
+        raise ValueError(f"n_t={short_repr(n_t)} is invalid: expected an int >= 1")
+    check_number(max_t, 'max_t', gt=0, what='T, the upper end')
+    check_number(min_t, 'min_t', gt=0, lt=max_t, what='the lower end, below max_t')
     if t_sampling not in _T_SAMPLING:
-        raise ValueError(f"t_sampling must be one of {list(_T_SAMPLING)}, got {t_sampling!r}")
+        raise ValueError(f"t_sampling={short_repr(t_sampling)} is invalid: expected one of {list(_T_SAMPLING)}")
     u = torch.rand(n_t, B, generator=generator, device=device, dtype=torch.float64)
     u = (torch.arange(n_t, device=device, dtype=torch.float64)[:, None] + u) / n_t  # (n_t, B): one draw per stratum
     if t_sampling == 'uniform': return min_t + (max_t - min_t) * u, torch.full_like(u, (max_t - min_t) / n_t)
@@ -158,7 +160,8 @@ def nelbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                 generator:torch.Generator|None=None, # random generator on x0's device
                ) -> dict:
     "Per-image terms of the bound on $-\\log p_\\theta(x_0)$: (B,) float64 CPU tensors 'kl', 'recon', 'prior', nats."
-    if integrand not in ('kl', 'ct_elbo'): raise ValueError(f"integrand must be 'kl' or 'ct_elbo', got {integrand!r}")
+    if integrand not in ('kl', 'ct_elbo'):
+        raise ValueError(f"integrand={short_repr(integrand)} is invalid: expected 'kl' or 'ct_elbo'")
     prior = prior_kl(x0, rate, max_t, initial_dist)  # checks x0 and initial_dist first
     ts, ws = bound_times(len(x0), n_t, min_t, max_t, t_sampling, x0.device, generator)
     kl = sum(w.cpu() * _integrand(denoiser, rate, x0, t.float(), y, integrand, min_t, max_t, eps_ratio, generator).cpu()
@@ -230,10 +233,10 @@ def check_unit_images(x:torch.Tensor, # images, expected (N, 1, size, size) floa
                      ) -> torch.Tensor:
     "Raise unless `x` is a float tensor (N, 1, size, size) with values in [0, 1]; return it."
     if not torch.is_tensor(x) or not x.is_floating_point():
-        raise TypeError(f"{name} must be a float tensor in [0, 1], got {getattr(x, 'dtype', type(x))}")
+        raise TypeError(f"{name}={describe(x)} is invalid: expected a float tensor in [0, 1]")
     check_shape(x, (None, 1, size, size), name)
     if x.numel() and (x.min() < 0 or x.max() > 1):
-        raise ValueError(f"{name} has values in [{x.min().item():.3g}, {x.max().item():.3g}]; expected [0, 1]")
+        raise ValueError(f"{name}={describe(x, values=True)} is invalid: expected values in [0, 1]")
     return x
 
 class DigitClassifier(nn.Module):
@@ -245,8 +248,8 @@ class DigitClassifier(nn.Module):
                  dropout:float=0.3, # dropout before the last layer, in training
                 ):
         super().__init__()
-        if size % 4: raise ValueError(f"size must be divisible by 4, got {size}")
-        if stride not in (1, 2): raise ValueError(f"stride must be 1 or 2, got {stride}")
+        if size % 4: raise ValueError(f"size={short_repr(size)} is invalid: expected a multiple of 4")
+        if stride not in (1, 2): raise ValueError(f"stride={short_repr(stride)} is invalid: expected 1 or 2")
         self.size, self.num_features = size, num_features
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 5, stride=stride, padding=2), nn.BatchNorm2d(32), nn.ReLU(),
@@ -268,8 +271,8 @@ _CLF_DATASETS = ('mnist', 'digits')
 
 def _check_name(name):
     if name not in _CLF_DATASETS:
-        raise ValueError(f"unknown dataset {name!r} for the metrics; expected one of "
-                         f"{', '.join(map(repr, _CLF_DATASETS))}")
+        raise ValueError(f"name={short_repr(name)} is invalid: expected one of {', '.join(map(repr, _CLF_DATASETS))} "
+                         f"(the datasets with metrics)")
     return name
 
 def unit_images(x:torch.Tensor, # states (N, C, H, W) in [0, S), any integer dtype
@@ -329,9 +332,9 @@ def train_classifier(images:torch.Tensor, # training images (N, 1, size, size) i
     "Train a `DigitClassifier` deterministically; return it in evaluation mode."
     check_unit_images(images, images.shape[-1])
     if batch_size > len(images):
-        raise ValueError(f"batch_size={batch_size} is more than the {len(images)} training images")
+        raise ValueError(f"batch_size={batch_size} is invalid: expected at most the {len(images)} training images")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be an int >= 1 or None, got {threads!r}")
+        raise ValueError(f"threads={short_repr(threads)} is invalid: expected an int >= 1 or None")
     det, warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
     device = torch.device(device)
     n_threads = torch.get_num_threads()
@@ -487,9 +490,10 @@ def get_reference(name:str='mnist', # 'mnist' or 'digits'
 def _check_samples(x, S, shape, name='samples'):
     "Raise unless x is (N, *shape) states in [0, S) with N >= 2; return x."
     if not torch.is_tensor(x):
-        raise TypeError(f"{name} must be a tensor of states (N, C, H, W), got {type(x).__name__}")
+        raise TypeError(f"{name}={describe(x)} is invalid: expected a tensor of states (N, C, H, W)")
     check_shape(x, (None, *shape), name)
-    if len(x) < 2: raise ValueError(f"{name} has {len(x)} image(s); the FID needs at least 2")
+    if len(x) < 2:
+        raise ValueError(f"{name}={describe(x)} is invalid: expected at least 2 images (the FID needs at least 2)")
     return check_states(x, S, name)
 
 def _dataset_of(reference):
@@ -498,13 +502,14 @@ def _dataset_of(reference):
         name, _, split = reference.partition('-')
         if name not in _CLF_DATASETS or split not in ('train', 'test'):
             names = [f'{n}-{s}' for n in _CLF_DATASETS for s in ('train', 'test')]
-            raise ValueError(f"unknown reference {reference!r}; expected one of {names} or a tensor")
+            raise ValueError(f"reference={short_repr(reference)} is invalid: expected one of {names} or a tensor")
         return name
     if not torch.is_tensor(reference):
-        raise TypeError(f"reference must be a name or a tensor of images, got {type(reference).__name__}")
+        raise TypeError(f"reference={describe(reference)} is invalid: expected a name or a tensor of images")
     names = [n for n in _CLF_DATASETS if dataset_info(n)['shape'] == tuple(reference.shape[1:])]
-    if not names: raise ValueError(f"no classifier for images of shape {tuple(reference.shape[1:])}; "
-                                   f"expected {[dataset_info(n)['shape'] for n in _CLF_DATASETS]}")
+    if not names: raise ValueError(f"reference={describe(reference)} is invalid: expected images of a shape in "
+                                   f"{[dataset_info(n)['shape'] for n in _CLF_DATASETS]} (no classifier for images of "
+                                   f"shape {tuple(reference.shape[1:])})")
     return names[0]
 
 def _reference_stats(ref, reference, S):
@@ -539,7 +544,7 @@ def classifier_score(probs:torch.Tensor, # class probabilities (N, K), rows summ
     check_shape(probs, (None, None), 'probs')
     p = probs.double()
     if (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p), dtype=torch.float64), atol=1e-4):
-        raise ValueError("probs must be non-negative with rows summing to 1")
+        raise ValueError(f"probs={describe(probs, values=True)} is invalid: expected non-negative rows summing to 1")
     kl = (torch.special.xlogy(p, p) - torch.special.xlogy(p, p.mean(0, keepdim=True))).sum(1)  # (N,)
     return kl.mean().exp().item()
 
@@ -550,7 +555,9 @@ def nearest_distance(x:torch.Tensor, # images (N, ...) in [0, 1]
                     ) -> tuple[torch.Tensor, torch.Tensor]:
     "Euclidean distance from each image of x to its nearest image in `ref`, and that image's index: (N,), (N,)."
     a, b = x.flatten(1).float(), ref.flatten(1).float()  # (N, P), (M, P)
-    if a.shape[1] != b.shape[1]: raise ValueError(f"x has {a.shape[1]} values per image but ref has {b.shape[1]}")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"ref={describe(ref)} is invalid: expected images of {a.shape[1]} values, as in x "
+                         f"(it has {b.shape[1]} per image)")
     b2 = (b * b).sum(1)  # (M,)
     idx = torch.cat([((b2[None] - 2 * q @ b.T)).argmin(1) for q in a.split(batch_size)])  # |q|^2: same for all
     return (a - b[idx]).norm(dim=1), idx
@@ -620,7 +627,8 @@ def check_eval_args(cfg, # the model's config (its dataset)
                    ) -> None:
     "Raise a ValueError naming the first bad argument of an evaluation, before any work starts."
     if cfg.data.name not in ('mnist', 'digits'):
-        raise ValueError(f"sample metrics exist for 'mnist' and 'digits', not {cfg.data.name!r}")
+        raise ValueError(f"data.name={cfg.data.name!r} is invalid: expected 'mnist' or 'digits' (the datasets with "
+                         f"sample metrics)")
     if not (is_int(n) and 2 <= n <= MAX_EVAL_SAMPLES):
         raise ValueError(f"n={short_repr(n)} is invalid: expected an int in [2, {MAX_EVAL_SAMPLES}]")
     if not (is_int(seed) and 0 <= seed <= MAX_SEED):
@@ -629,8 +637,8 @@ def check_eval_args(cfg, # the model's config (its dataset)
         raise ValueError(f"bpd_images={short_repr(bpd_images)} is invalid: expected an int >= 0 (0: no bound)")
     if bpd_images:
         m = len(get_dataset(cfg.data.name, S=cfg.data.S, train=False, root=cfg.data.location))
-        if bpd_images > m: raise ValueError(f"bpd_images={bpd_images} is invalid: the {cfg.data.name} test set has "
-                                            f"{m:,} images; expected at most {m:,}")
+        if bpd_images > m: raise ValueError(f"bpd_images={bpd_images} is invalid: expected at most {m:,} (the "
+                                            f"{cfg.data.name} test set has {m:,} images)")
 
 def evaluate_model(net:nn.Module, # the denoiser
                    rate:Rate, # its forward process

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 from fastcore.basics import patch
 from .core import sample_from_cdf
-from .internals import check_number, check_num_states, as_times  # checks of every constructor's inputs
+from .internals import check_number, check_num_states, as_times, describe  # checks of every constructor's inputs
 
 # %% auto #0
 __all__ = ['RATES', 'Schedule', 'ConstantSchedule', 'ExponentialSchedule', 'LogSqrSchedule', 'SqrtCosSchedule',
@@ -91,7 +91,8 @@ class Rate(nn.Module):
                 ):
         super().__init__()
         if not isinstance(schedule, Schedule):
-            raise TypeError(f"schedule must be a Schedule such as ConstantSchedule(1.); got {schedule!r}")
+            raise TypeError(f"schedule={describe(schedule)} is invalid: "
+                            f"expected a Schedule such as ConstantSchedule(1.)")
         self.S, self.schedule = check_num_states(S), schedule
     def extra_repr(self): return f"S={self.S}, schedule={self.schedule!r}"
     def base(self) -> torch.Tensor:
@@ -123,7 +124,9 @@ def transition_between(self:Rate, s, # start times (B,)
                       ) -> torch.Tensor:
     "$P_{t|s} = \\exp((B(t) - B(s)) R_b)$: (B, S, S)."
     s, t = as_times(s, 's'), as_times(t)
-    if (s > t).any(): raise ValueError(f"transition_between needs s <= t; got s={s.tolist()}, t={t.tolist()}")
+    if (s > t).any():
+        raise ValueError(f"s={describe(s, values=True)} is invalid: expected start times <= the end times "
+                         f"t={describe(t, values=True)}")
     tau = (_schedule_at(self, t, 'B') - _schedule_at(self, s, 'B')).to(_f64_device(t.device))
     tau_u, inv = torch.unique(tau, return_inverse=True)
     return self._expm(tau_u)[inv].to(t.device, dtype)
@@ -141,24 +144,26 @@ _MAX_LOG_PI_SPAN = 30.  # largest log(pi_max / pi_min) for which the float64 eig
 
 def _check_reversible(S:int, Rb:torch.Tensor, pi:torch.Tensor):
     "Check that `Rb` (S, S) is a rate matrix in detailed balance with `pi` (S,), and that `pi` spans at most e^30."
-    if Rb.shape != (S, S) or pi.shape != (S,):
-        raise ValueError(f"need Rb of shape {(S, S)} and pi of shape {(S,)}; "
-                         f"got {tuple(Rb.shape)} and {tuple(pi.shape)}")
-    if not (torch.isfinite(Rb).all() and torch.isfinite(pi).all() and (pi > 0).all() and abs(pi.sum() - 1) < 1e-6):
-        raise ValueError(f"need a finite Rb and a finite pi > 0 summing to 1; got pi in [{pi.min().item():.3g}, "
-                         f"{pi.max().item():.3g}] with sum {pi.sum().item():.6g}")
+    if Rb.shape != (S, S): raise ValueError(f"Rb={describe(Rb)} is invalid: expected shape {(S, S)}")
+    if pi.shape != (S,): raise ValueError(f"pi={describe(pi)} is invalid: expected shape {(S,)}")
+    if not torch.isfinite(Rb).all():
+        raise ValueError(f"Rb={describe(Rb, values=True)} is invalid: expected finite rates")
+    if not (torch.isfinite(pi).all() and (pi > 0).all() and abs(pi.sum() - 1) < 1e-6):
+        raise ValueError(f"pi={describe(pi, values=True)} is invalid: expected finite probabilities > 0 summing to 1 "
+                         f"(they sum to {pi.sum().item():.6g})")
     off, scale = Rb - torch.diag(torch.diag(Rb)), Rb.abs().max()
     if (off < 0).any() or (Rb.sum(1).abs() > 1e-9 * scale).any():
-        raise ValueError(f"Rb needs off-diagonals >= 0 (min {off.min().item():.3g}) and rows summing to 0 "
-                         f"(largest row sum {Rb.sum(1).abs().max().item():.3g})")
+        raise ValueError(f"Rb={describe(Rb)} is invalid: expected off-diagonals >= 0 and rows summing to 0 (smallest "
+                         f"off-diagonal {off.min().item():.3g}, largest row sum {Rb.sum(1).abs().max().item():.3g})")
     flux = pi[:, None] * Rb
     if ((flux - flux.T).abs() > 1e-9 * flux.abs().max()).any():
-        raise ValueError(f"Rb is not in detailed balance with pi: pi_i Rb_ij - pi_j Rb_ji up to "
-                         f"{(flux - flux.T).abs().max().item():.3g}")
+        raise ValueError(f"Rb={describe(Rb)} is invalid: expected detailed balance with pi (pi_i Rb_ij - pi_j Rb_ji "
+                         f"up to {(flux - flux.T).abs().max().item():.3g})")
     span = (pi.max() / pi.min()).log().item()
     if span > _MAX_LOG_PI_SPAN * (1 + 1e-9):
-        raise ValueError(f"pi spans pi_max / pi_min = e^{span:.1f}; the float64 eigendecomposition is accurate up to "
-                         f"e^{_MAX_LOG_PI_SPAN:g}")
+        raise ValueError(f"pi={describe(pi, values=True)} is invalid: expected pi_max / pi_min <= "
+                         f"e^{_MAX_LOG_PI_SPAN:g}, where the float64 eigendecomposition is accurate "
+                         f"(it spans e^{span:.1f})")
 
 # %% ../nbs/01_rates.ipynb #62092f2a
 class ReversibleRate(Rate):
@@ -198,7 +203,8 @@ def _schedule_or_constant(schedule:Schedule|None, rate_const:float) -> Schedule:
     check_number(rate_const, 'rate_const', gt=0, what='the constant rate beta')
     if schedule is None: return ConstantSchedule(rate_const)
     if rate_const != 1:
-        raise ValueError(f"rate_const={rate_const!r} has no effect with schedule={schedule!r}: give one or the other")
+        raise ValueError(f"rate_const={rate_const!r} is invalid: expected 1 next to schedule={schedule!r} "
+                         f"(the schedule sets the rate: give one or the other)")
     return schedule
 
 class UniformRate(ReversibleRate):
@@ -228,7 +234,9 @@ def _exponential(time_base:float, time_exp:float) -> ExponentialSchedule:
 def _check_unused(context:str, **params):
     "Raise if a parameter (name=(value, default)) that `context` does not use is set to other than its default."
     for k, (v, default) in params.items():
-        if v != default: raise ValueError(f"{k}={v!r} has no effect with {context}; leave it at {default!r}")
+        if v != default:
+            raise ValueError(f"{k}={describe(v)} is invalid: expected {default!r}, the default "
+                             f"(it has no effect with {context})")
 
 class UniformVariantRate(UniformRate):
     "Uniform noise with one of the reference system's time-varying schedules."
@@ -239,7 +247,8 @@ class UniformVariantRate(UniformRate):
                  time_exp:float=100., # b, for 'log'
                 ):
         S = check_num_states(S)
-        if t_func not in _T_FUNCS: raise ValueError(f"t_func must be one of {list(_T_FUNCS)}, got {t_func!r}")
+        if t_func not in _T_FUNCS:
+            raise ValueError(f"t_func={describe(t_func)} is invalid: expected one of {list(_T_FUNCS)}")
         if t_func == 'log':
             _check_unused("t_func='log'", rate_const=(rate_const, 1.))
             sched = _exponential(time_base, time_exp)
@@ -282,10 +291,14 @@ class BirthDeathRate(ReversibleRate):
         S = check_num_states(S)
         check_number(sigma_min, 'sigma_min', gt=0, what='the noise scale at t=0')
         check_number(sigma_max, 'sigma_max', gt=0, what='the noise scale at t=1')
-        if not sigma_min < sigma_max: raise ValueError(f"need 0 < sigma_min < sigma_max, got {sigma_min}, {sigma_max}")
-        a = check_number(0.5 * sigma_min * sigma_min, 'sigma_min^2 / 2', gt=0, what='a in B(t) = a (b^t - 1)')
-        b = check_number((sigma_max / sigma_min) * (sigma_max / sigma_min), '(sigma_max / sigma_min)^2', gt=1,
-                         what='b in B(t) = a (b^t - 1)')
+        check_number(sigma_max, 'sigma_max', gt=sigma_min, what='the noise scale at t=1, above sigma_min')
+        a, b = 0.5 * sigma_min * sigma_min, (sigma_max / sigma_min) * (sigma_max / sigma_min)
+        if not (math.isfinite(a) and a > 0):
+            raise ValueError(f"sigma_min={sigma_min!r} is invalid: expected sigma_min^2 / 2 to be a finite float > 0 "
+                             f"(a in B(t) = a (b^t - 1))")
+        if not (math.isfinite(b) and b > 1):
+            raise ValueError(f"sigma_max={sigma_max!r} is invalid: expected (sigma_max / sigma_min)^2 to be a finite "
+                             f"float > 1 (b in B(t) = a (b^t - 1); sigma_min={sigma_min!r})")
         super().__init__(S, ExponentialSchedule(a, b), birth_death_base(S), torch.full((S,), 1. / S))
         self.sigma_min, self.sigma_max = sigma_min, sigma_max
     def extra_repr(self): return f"S={self.S}, sigma_min={self.sigma_min}, sigma_max={self.sigma_max}"
@@ -300,8 +313,8 @@ def gaussian_target_base(S:int, # number of states
     check_number(rate_sigma, 'rate_sigma', gt=0, what='the width of the jump-length kernel')
     q_min = max(1., S / math.sqrt(8 * _MAX_LOG_PI_SPAN))  # (S/2)^2 / (2 Q^2) <= 30
     if check_number(Q_sigma, 'Q_sigma', gt=0, what='the width of the target Gaussian') < q_min:
-        raise ValueError(f"Q_sigma={Q_sigma!r} is too small for S={S}: need Q_sigma >= max(1, S / sqrt(240)) = "
-                         f"{q_min:.4g}, so that pi spans at most e^30 and P_t stays accurate in float64")
+        raise ValueError(f"Q_sigma={Q_sigma!r} is invalid: expected a number >= max(1, S / sqrt(240)) = {q_min:.4g} "
+                         f"for S={S} (so that pi spans at most e^30 and P_t stays accurate in float64)")
     k = torch.arange(S, dtype=torch.float64)
     logpi = -((k + 1 - S / 2) ** 2) / (2 * Q_sigma ** 2)
     i, j = k[:, None], k[None, :]
@@ -554,7 +567,7 @@ def register_rate(name:str, # the rate.name that selects it
     "Make a forward process selectable as `rate.name`; return `build`."
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'uniform'")
-    if not callable(build): raise TypeError(f"build must be callable, got {type(build).__name__}")
+    if not callable(build): raise TypeError(f"build={describe(build)} is invalid: expected a callable")
     old = RATES.get(name)
     if old is not None and old.build.__qualname__ != build.__qualname__:  # a re-run of the same definition replaces it
         raise ValueError(f"a rate named {name!r} is registered already ({old.build.__qualname__}); pick another name")

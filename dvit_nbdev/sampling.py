@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_sampling.ipynb #753afe30
 from __future__ import annotations
-import math, numbers
+import math
 from dataclasses import dataclass
 from typing import Callable
 import numpy as np
@@ -17,17 +17,20 @@ from .rates import Rate, DenseKernel
 from .forward import flat_states
 from .losses import denoise, reverse_rates_at, denoiser_classes, unwrapped
 from .layers import check_labels
+# the generic checks live on the internals page (notebook 18); `from dvit_nbdev.sampling import is_int` still works
+from .internals import is_int, is_number, require, check_int, describe
 
 # %% auto #0
 __all__ = ['CHECK_EVERY', 'EXACT_JUMPS_PER_DIM', 'BAND_MIN_S', 'FEW_JUMPS', 'LEAP_STEPS', 'THETA', 'INITIAL_DISTS', 'FINAL_STEPS',
            'TIME_GRIDS', 'SAMPLERS', 'CHAIN_SETTINGS', 'BAND_TOL', 'NonFiniteError', 'SamplerRecord', 'leap',
-           'band_leap', 'by_offset', 'trapezoid_weights', 'chain_times', 'is_int', 'is_number', 'require', 'check_int',
-           'check_datum_shape', 'check_sample_labels', 'sample_chain', 'tau_leaping', 'midpoint_tau_leaping',
-           'euler_sampling', 'exact_sample', 'jump_times', 'SamplerSpec', 'chain_kwargs', 'chain_calls',
-           'register_sampler', 'band_tails', 'band_halfwidth', 'BandTables', 'band_reverse_rates', 'gives_probs',
-           'plot_sampler_lab']
+           'band_leap', 'by_offset', 'trapezoid_weights', 'chain_times', 'check_datum_shape', 'check_sample_labels',
+           'sample_chain', 'tau_leaping', 'midpoint_tau_leaping', 'euler_sampling', 'exact_sample', 'SamplerSpec',
+           'chain_kwargs', 'chain_calls', 'register_sampler', 'jump_times', 'band_tails', 'band_halfwidth',
+           'BandTables', 'band_reverse_rates', 'gives_probs', 'plot_sampler_lab']
 
 # %% ../nbs/04_sampling.ipynb #fefe5f12
+#| code-fold: true
+#| code-summary: "the watch for NaN numbers (SamplerRecord) and three constants"
 class NonFiniteError(ValueError):
     "The denoiser's logits or the reverse rates became NaN or infinite while sampling."
     def __init__(self, message:str, # what went wrong and what to do about it
@@ -292,64 +295,56 @@ def chain_times(name, # 'uniform': equal steps; 'log': equal ratios t_{k+1} / t_
         ts = torch.as_tensor(name, dtype=torch.float64).flatten().tolist()
         ok = len(ts) == num_steps + 1 and all(math.isfinite(v) for v in ts) and all(a > b for a, b in zip(ts, ts[1:]))
         require(ok and abs(ts[0] - max_t) <= 1e-9 * max_t and abs(ts[-1] - min_t) <= 1e-9 * max_t,
-                f"time_grid as times must be {num_steps + 1} finite, decreasing times from max_t={max_t} to "
-                f"min_t={min_t}; got {len(ts)} from {ts[0] if ts else None} to {ts[-1] if ts else None}")
+                f"time_grid=<{len(ts)} times from {ts[0] if ts else None} to {ts[-1] if ts else None}> is invalid: "
+                f"expected {num_steps + 1} finite, decreasing times from max_t={max_t} to min_t={min_t}")
         return [max_t, *ts[1:-1], min_t]
-    require(name in TIME_GRIDS, f"time_grid must be one of {TIME_GRIDS} or a list of times, got {name!r}")
+    require(name in TIME_GRIDS,
+            f"time_grid={describe(name)} is invalid: expected one of {TIME_GRIDS} or a list of times")
     if name == 'uniform': return torch.linspace(max_t, min_t, num_steps + 1, dtype=torch.float64).tolist()
     ts = torch.logspace(math.log10(max_t), math.log10(min_t), num_steps + 1, dtype=torch.float64)
     return [max_t, *ts[1:-1].tolist(), min_t]  # the end points exactly
-
-def is_int(v) -> bool:
-    "Whether v is an integer (NumPy integers too, bools not)."
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-def is_number(v) -> bool:
-    "Whether v is a finite real number (not a bool)."
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-
-def require(ok, message):
-    "Raise a ValueError with message unless ok."
-    if not ok: raise ValueError(message)
-
-def check_int(name, v, lo):
-    "Raise unless v is an int >= lo, naming the argument."
-    require(is_int(v) and v >= lo, f"{name} must be an int >= {lo}, got {v!r}")
 
 # %% ../nbs/04_sampling.ipynb #fbe18d0a
 def check_datum_shape(shape, # the shape of one datum, e.g. (1, 28, 28) or (D,)
                      ) -> tuple:
     "`shape` as a tuple of ints >= 1 (a tuple, list or torch.Size), else a ValueError naming it."
     ok = isinstance(shape, (tuple, list)) and all(is_int(s) and s >= 1 for s in shape)
-    require(ok, f"shape must be a tuple of ints >= 1 (the shape of one datum, e.g. (1, 28, 28) or (D,)), got {shape!r}")
+    require(ok, f"shape={describe(shape)} is invalid: expected a tuple of ints >= 1 (the shape of one datum, "
+                f"e.g. (1, 28, 28) or (D,))")
     return tuple(int(s) for s in shape)
 
 def _check_sampler_args(n, steps, steps_name, min_t, max_t, eps_ratio, initial_dist, x_init, final_step):
     check_int('n', n, 1); check_int(steps_name, steps, 1)
-    require(is_number(max_t), f"max_t must be a finite number, got {max_t!r}")
-    require(is_number(min_t) and 0 < min_t < max_t, f"min_t must lie in (0, max_t={max_t}), got {min_t!r}")
+    require(is_number(max_t), f"max_t={describe(max_t)} is invalid: expected a finite number")
+    require(is_number(min_t) and 0 < min_t < max_t,
+            f"min_t={describe(min_t)} is invalid: expected a time in (0, max_t={max_t})")
     require(is_number(eps_ratio) and eps_ratio > 0,
-             f"eps_ratio must be a number > 0 (it keeps the rates' denominators off 0), got {eps_ratio!r}")
+            f"eps_ratio={describe(eps_ratio)} is invalid: expected a number > 0 "
+            f"(it keeps the rates' denominators off 0)")
     require(initial_dist is None or initial_dist in INITIAL_DISTS,
-             f"initial_dist must be 'stationary' or 'uniform', got {initial_dist!r}")
+             f"initial_dist={describe(initial_dist)} is invalid: expected 'stationary', 'uniform' or None")
     require(initial_dist is None or x_init is None,
              f"initial_dist={initial_dist!r} and x_init both give the starting states: pass one")
     require(final_step in FINAL_STEPS,
-             f"final_step must be 'argmax', 'sample' or 'none', got {final_step!r}")
+            f"final_step={describe(final_step)} is invalid: expected 'argmax', 'sample' or 'none'")
 
 def _check_steps(method, is_ordinal, num_corrector_steps, multiplier, entry_time, min_t):
-    require(method in LEAP_STEPS, f"method must be one of {list(LEAP_STEPS)}, got {method!r}")
-    require(isinstance(is_ordinal, bool), f"is_ordinal must be True or False, got {is_ordinal!r}")
+    require(method in LEAP_STEPS, f"method={describe(method)} is invalid: expected one of {list(LEAP_STEPS)}")
+    require(isinstance(is_ordinal, bool), f"is_ordinal={describe(is_ordinal)} is invalid: expected True or False")
     check_int('num_corrector_steps', num_corrector_steps, 0)
     require(is_number(multiplier) and multiplier > 0,
-             f"corrector_step_size_multiplier must be a number > 0, got {multiplier!r}")
-    require(is_number(entry_time), f"corrector_entry_time must be a finite number, got {entry_time!r}")
+             f"corrector_step_size_multiplier={describe(multiplier)} is invalid: expected a number > 0")
+    require(is_number(entry_time), f"corrector_entry_time={describe(entry_time)} is invalid: expected a finite number")
     require(not num_corrector_steps or entry_time >= min_t,
-             f"corrector_entry_time={entry_time} is below min_t={min_t}: no corrector step would run")
+             f"corrector_entry_time={entry_time} is invalid: expected a time >= min_t={min_t} "
+             f"(below it no corrector step would run)")
 
+# %% ../nbs/04_sampling.ipynb #7337d3b1
 def _initial(rate, shape, n, initial_dist, x_init, device, generator):
     "Starting states (n, D): given, or drawn from the stationary (the default) or the uniform distribution."
     if x_init is not None:
-        require(tuple(x_init.shape) == (n, *shape), f"x_init has shape {tuple(x_init.shape)}; expected {(n, *shape)}")
+        require(tuple(x_init.shape) == (n, *shape),
+                f"x_init={describe(x_init)} is invalid: expected shape {(n, *shape)}, (n, *shape)")
         return flat_states(x_init, rate.S, 'x_init').to(device, torch.long).clone()  # uint8 images too: int64
     p = torch.full((rate.S,), 1. / rate.S) if initial_dist == 'uniform' else rate.stationary()
     return torch.multinomial(p.to(device), n * math.prod(shape), replacement=True, generator=generator).view(n, -1)
@@ -373,25 +368,26 @@ def _final(rev, x, t, final_step, generator):
 def _check_guidance(guidance_scale, nc, y):
     if guidance_scale is None: return
     g = guidance_scale
-    require(is_number(g) and g >= 0, f"guidance_scale must be a number >= 0 or None, got {g!r}")
-    require(nc != 0, f"guidance_scale={g} needs a conditional denoiser; this one is unconditional (num_classes=0)")
-    require(y is not None, f"guidance_scale={g} needs class labels y (it mixes the rates given y with those without)")
+    require(is_number(g) and g >= 0, f"guidance_scale={describe(g)} is invalid: expected a number >= 0 or None")
+    require(nc != 0, f"guidance_scale={g} is invalid: expected None for an unconditional denoiser (num_classes=0); "
+                     f"guidance needs a conditional one")
+    require(y is not None, f"y=None is invalid: expected class labels with guidance_scale={g} "
+                           f"(guidance mixes the rates given y with those without)")
 
 def check_sample_labels(denoiser, y, n, guidance_scale, device):
     "Labels (n,) on device, or None; raise on labels or guidance the denoiser cannot use."
     nc = denoiser_classes(denoiser)
     _check_guidance(guidance_scale, nc, y)
     if y is None: return None
-    require(nc != 0, "labels y were given but the denoiser is unconditional (num_classes=0)")
+    require(nc != 0, f"y={describe(y)} is invalid: expected None for an unconditional denoiser (num_classes=0)")
     integer = is_int(y) or isinstance(y, torch.Tensor) and not (y.dtype.is_floating_point or y.dtype.is_complex
                                                                   or y.dtype == torch.bool)
-    if not integer: raise TypeError(f"y must be an int label or an integer tensor of labels, got {y!r}")
+    if not integer: raise TypeError(f"y={describe(y)} is invalid: expected an int label or an integer tensor of labels")
     y = torch.as_tensor(y, device=device)
-    require(y.numel() in (1, n) and y.dim() <= 1,
-             f"y must be one label or {n} labels (n,), got shape {tuple(y.shape)}")
+    require(y.numel() in (1, n) and y.dim() <= 1, f"y={describe(y)} is invalid: expected one label or {n} labels (n,)")
     y = y.long().reshape(-1).expand(n)
     if nc is not None: return check_labels(y, n, nc)  # values too: once per run
-    require(int(y.min()) >= 0, f"labels must be >= 0; got {int(y.min())}")
+    require(int(y.min()) >= 0, f"y={describe(y, values=True)} is invalid: expected labels >= 0")
     return y
 
 # %% ../nbs/04_sampling.ipynb #ab91a23c
@@ -403,7 +399,7 @@ def _prepare(denoiser, rate, shape, n, *, initial_dist, x_init, mask, x_cond, y,
     fixed, x = _conditioning(rate, shape, n, mask, x_cond, x, device)
     y = check_sample_labels(denoiser, y, n, guidance_scale, device)
     if banded is None: banded = device.type == 'cpu'
-    require(isinstance(banded, bool), f"banded={banded!r}; expected None, True or False")
+    require(isinstance(banded, bool), f"banded={describe(banded)} is invalid: expected None, True or False")
     rev = _Reverse(denoiser, rate, shape, y, guidance_scale, fixed, eps_ratio, SamplerRecord(device, steps), banded)
     return x, rev, device
 
@@ -592,34 +588,6 @@ def _jump_once(rev, x, t, rows, generator):
     x = x.clone(); x[m, d] = torch.where(stay, x[m, d], s)
     return x
 
-# %% ../nbs/04_sampling.ipynb #6eae952d
-def jump_times(rate:Rate, # the forward process
-               p0:torch.Tensor, # the data's law of one dimension (S,), averaged over the dimensions
-               num_steps:int, # number of steps
-               max_t:float=1., # the first time
-               min_t:float=0.01, # the last time, in (0, max_t)
-               num_grid:int=1024, # points of the quadrature of the expected number of jumps (>= 16)
-              ) -> list:
-    "Times from max_t down to min_t with the same expected number of jumps in every step: a `time_grid`."
-    check_int('num_steps', num_steps, 1); check_int('num_grid', num_grid, 16)
-    require(is_number(max_t) and is_number(min_t) and 0 < min_t < max_t,
-            f"need 0 < min_t < max_t (finite numbers), got min_t={min_t!r}, max_t={max_t!r}")
-    p0 = torch.as_tensor(p0, dtype=torch.float64).cpu()
-    require(p0.shape == (rate.S,) and bool((p0 >= 0).all()) and abs(p0.sum().item() - 1) < 1e-6,
-            f"p0 must be a distribution over the rate's {rate.S} states, shape ({rate.S},); got shape "
-            f"{tuple(p0.shape)}, sum {p0.sum().item():.6g}")
-    tt = torch.linspace(min_t, max_t, num_grid, dtype=torch.float64)
-    z = -torch.diagonal(rate.base().double().cpu())  # (S,): the rate of leaving each state, per unit of B
-    speed = torch.cat([p0 @ rate.transition(c, torch.float64).cpu() @ z for c in tt.split(64)])  # (G,)
-    speed = speed * rate.schedule.beta(tt)  # expected jumps per unit time of one dimension
-    J = torch.cat([speed.new_zeros(1), torch.cumulative_trapezoid(speed, tt)])  # (G,): expected jumps in [min_t, t]
-    require(J[-1] > 0, "the forward chain never jumps from p0 between min_t and max_t: no grid to equalise")
-    target = J[-1] * torch.linspace(1, 0, num_steps + 1, dtype=torch.float64)
-    k = torch.searchsorted(J, target).clamp(1, num_grid - 1)
-    w = ((target - J[k - 1]) / (J[k] - J[k - 1]).clamp_min(1e-300)).clamp(0, 1)
-    ts = tt[k - 1] + w * (tt[k] - tt[k - 1])
-    return [max_t, *ts[1:-1].tolist(), min_t]
-
 # %% ../nbs/04_sampling.ipynb #ba2adb65
 @dataclass(frozen=True)
 class SamplerSpec:
@@ -710,6 +678,35 @@ register_sampler('euler', step=_euler_step)
 register_sampler('trapezoidal', step=_trapezoidal_step, calls_per_step=2)
 register_sampler('exact', exact_sample, _exact_kwargs, trajectory=False, guidance=False,
                  reads=('min_t', 'initial_dist', 'eps_ratio', 'final_step', 'num_steps'));
+
+# %% ../nbs/04_sampling.ipynb #6eae952d
+def jump_times(rate:Rate, # the forward process
+               p0:torch.Tensor, # the data's law of one dimension (S,), averaged over the dimensions
+               num_steps:int, # number of steps
+               max_t:float=1., # the first time
+               min_t:float=0.01, # the last time, in (0, max_t)
+               num_grid:int=1024, # points of the quadrature of the expected number of jumps (>= 16)
+              ) -> list:
+    "Times from max_t down to min_t with the same expected number of jumps in every step: a `time_grid`."
+    check_int('num_steps', num_steps, 1); check_int('num_grid', num_grid, 16)
+    require(is_number(max_t) and max_t > 0, f"max_t={describe(max_t)} is invalid: expected a finite number > 0")
+    require(is_number(min_t) and 0 < min_t < max_t,
+            f"min_t={describe(min_t)} is invalid: expected a time in (0, max_t={max_t})")
+    p0 = torch.as_tensor(p0, dtype=torch.float64).cpu()
+    require(p0.shape == (rate.S,) and bool((p0 >= 0).all()) and abs(p0.sum().item() - 1) < 1e-6,
+            f"p0={describe(p0, values=True)} is invalid: expected a distribution over the rate's {rate.S} states, "
+            f"shape ({rate.S},) (it sums to {p0.sum().item():.6g})")
+    tt = torch.linspace(min_t, max_t, num_grid, dtype=torch.float64)
+    z = -torch.diagonal(rate.base().double().cpu())  # (S,): the rate of leaving each state, per unit of B
+    speed = torch.cat([p0 @ rate.transition(c, torch.float64).cpu() @ z for c in tt.split(64)])  # (G,)
+    speed = speed * rate.schedule.beta(tt)  # expected jumps per unit time of one dimension
+    J = torch.cat([speed.new_zeros(1), torch.cumulative_trapezoid(speed, tt)])  # (G,): expected jumps in [min_t, t]
+    require(J[-1] > 0, "the forward chain never jumps from p0 between min_t and max_t: no grid to equalise")
+    target = J[-1] * torch.linspace(1, 0, num_steps + 1, dtype=torch.float64)
+    k = torch.searchsorted(J, target).clamp(1, num_grid - 1)
+    w = ((target - J[k - 1]) / (J[k] - J[k - 1]).clamp_min(1e-300)).clamp(0, 1)
+    ts = tt[k - 1] + w * (tt[k] - tt[k - 1])
+    return [max_t, *ts[1:-1].tolist(), min_t]
 
 # %% ../nbs/04_sampling.ipynb #e8e73019
 BAND_TOL = 1e-6  # the reverse-rate mass a band may drop from any row

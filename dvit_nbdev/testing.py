@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from fastcore.basics import patch
-from .core import atomic_save, load_torch
+from .core import atomic_save, load_torch, describe
 from .rates import Rate
 from .config import Config, config_to_dict, config_from_dict, build_rate, build_rate_and_model
 try: import resource  # address-space limits (not on Windows)
@@ -149,10 +149,10 @@ def from_probs(cls:ToyDistribution,
     "A `ToyDistribution` with the given law over all $S^D$ states: one mixture component, class 0."
     probs = torch.as_tensor(probs, dtype=torch.float64)
     if probs.shape != (S ** D,):
-        raise ValueError(f"probs has shape {tuple(probs.shape)}; S={S}, D={D} needs ({S ** D},)")
+        raise ValueError(f"probs={describe(probs)} is invalid: expected shape ({S ** D},), S**D for S={S}, D={D}")
     if (probs < 0).any() or abs(probs.sum().item() - 1) > 1e-9:
-        raise ValueError(f"probs must be >= 0 and sum to 1; got min {probs.min().item():.3g}, "
-                         f"sum {probs.sum().item():.12g}")
+        raise ValueError(f"probs={describe(probs, values=True)} is invalid: expected probabilities >= 0 that sum to 1 "
+                         f"(they sum to {probs.sum().item():.12g})")
     toy = cls.__new__(cls)
     toy.S, toy.D, toy.num_classes, toy.noise, toy.states = S, D, 1, None, all_states(S, D)
     toy.probs, toy.comp_probs, toy.weights = probs, probs[None], torch.ones(1, dtype=torch.float64)

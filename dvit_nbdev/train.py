@@ -17,7 +17,7 @@ from torch.utils.data.distributed import DistributedSampler
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, remove_stale_temps, FolderLock,
-                             save_images, masks_to_black)
+                             save_images, masks_to_black, short_repr)
 from typing import Callable
 from torch.utils.data import Dataset
 from .rates import Rate
@@ -105,9 +105,11 @@ def _dist_setup(cfg:Config) -> tuple[int, int]:
         use_nccl = torch.cuda.is_available() and cfg.device not in ('cpu', 'mps')
         dist.init_process_group('nccl' if use_nccl else 'gloo')
     rank, world = dist.get_rank(), dist.get_world_size()
-    if world != cfg.num_gpus: raise ValueError(f"num_gpus={cfg.num_gpus} but torchrun started {world} processes")
+    if world != cfg.num_gpus:
+        raise ValueError(f"num_gpus={cfg.num_gpus} is invalid: expected {world}, the processes torchrun started")
     if cfg.data.batch_size % world:
-        raise ValueError(f"data.batch_size={cfg.data.batch_size} must be divisible by the {world} processes")
+        raise ValueError(f"data.batch_size={cfg.data.batch_size} is invalid: expected a multiple of the {world} "
+                         f"processes")
     return rank, world
 
 def _device(cfg:Config, rank:int) -> torch.device:
@@ -153,8 +155,8 @@ def _held(lock:FolderLock|None, out:Path) -> FolderLock|None:
     "A lock handed to a trainer: it must be held, on the trainer's folder; the folder's stale temporaries go."
     if lock is None: return None
     if lock.fd is None or lock.path.parent.resolve() != out.resolve():
-        raise ValueError(f"lock must be a held FolderLock of the output folder {out}, got one of {lock.path.parent} "
-                         f"({'held' if lock.fd is not None else 'not held'})")
+        raise ValueError(f"lock=<FolderLock of {lock.path.parent}, {'held' if lock.fd is not None else 'not held'}> is "
+                         f"invalid: expected a held FolderLock of the output folder {out}")
     remove_stale_temps(out, recursive=True)
     return lock
 
@@ -189,8 +191,8 @@ def _batches(self:Trainer):
                                  seed=self.cfg.training.seed, drop_last=True)
     per_epoch = len(sampler) // bs
     if per_epoch == 0:
-        raise ValueError(f"data.batch_size={self.cfg.data.batch_size} is larger than the dataset "
-                         f"({len(self.dataset)} images)")
+        raise ValueError(f"data.batch_size={self.cfg.data.batch_size} is invalid: expected at most the dataset's "
+                         f"{len(self.dataset)} images")
     while True:
         epoch, offset = divmod(self.step, per_epoch)
         sampler.set_epoch(epoch)
@@ -249,8 +251,10 @@ def check_resume(old:Config, # the config stored in the checkpoint
     "Raise if `new` changes a setting marked frozen in its declaration (`frozen_keys`, notebook 09); return `new`."
     for key in frozen_keys():
         a, b = _get(old, key), _get(new, key)
-        if a != b: raise ValueError(f"{key} cannot change when resuming: the checkpoint has {a!r}, the new config "
-                                    f"{b!r}; drop that setting, or train into a new output folder")
+        if a != b:
+            raise ValueError(f"{key}={short_repr(b)} is invalid: expected {short_repr(a)}, the checkpoint's value "
+                             f"({key} cannot change when resuming); drop that setting, or train into a new "
+                             f"output folder")
     return new
 
 # %% ../nbs/10_train.ipynb #5a1c0e77

@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 from .layers import DenoiserIO, PatchEmbed, PixelHead, TimestepEmbedder, LabelEmbedder, Attention, Mlp, run_block
 from .layers import register_backbone
+from .internals import describe
 
 # %% auto #0
 __all__ = ['UVIT_SIZES', 'UViTBlock', 'UViT', 'uvit_mnist', 'uvit_small', 'uvit_tiny']
@@ -35,8 +36,9 @@ class UViTBlock(nn.Module):
                ) -> torch.Tensor:
         "Tokens (B, L, dim)."
         if (skip is None) != (self.skip_linear is None):
-            need = 'needs a' if skip is None else 'takes no'
-            raise ValueError(f"this block {need} long skip (built with skip={self.skip_linear is not None})")
+            want = 'a tensor (B, L, dim): this block needs a' if skip is None else 'None: this block takes no'
+            raise ValueError(f"skip={describe(skip)} is invalid: expected {want} long skip "
+                             f"(built with skip={self.skip_linear is not None})")
         if skip is not None: x = self.skip_linear(self.skip_norm(torch.cat([x, skip], dim=-1)))  # (B, L, dim)
         x = x + self.attn(self.norm1(x))  # (B, L, dim)
         return x + self.mlp(self.norm2(x))  # (B, L, dim)
