@@ -11,13 +11,13 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
-from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler
+from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler, THETA, trapezoid_weights
 from .internals import is_number, require, check_int, describe
 
 # %% auto #0
 __all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
            'masked_diffusion_loss', 'reveal_probs', 'carry_over_sample', 'masked_bound', 'first_hitting_sample',
-           'remdm_sample']
+           'remdm_sample', 'masked_trapezoidal_sample']
 
 # %% ../nbs/14_masked.ipynb #e255acd9
 class MaskingSchedule(Schedule):
@@ -305,3 +305,51 @@ register_sampler('remdm', remdm_sample, lambda Sm, max_t=1.: dict(num_steps=Sm.n
 register_sampler('first_hitting', first_hitting_sample, lambda Sm, max_t=1.: dict(max_t=max_t),  # D calls: no steps
                  trajectory=False, guidance=False, rates=('absorbing',), reads=(),
                  calls=lambda Sm, max_t=1., shape=None: math.prod(shape));
+
+# %% ../nbs/14_masked.ipynb #97d165de
+def _probs(logits, finite):
+    "Softmax of the logits (n, D, S-1), float32; rows that are not finite give uniform weights (the record raises)."
+    return torch.softmax(torch.where(finite[..., None], logits.float(), 0.), -1)
+
+@torch.no_grad()
+def masked_trapezoidal_sample(
+    denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
+    rate:AbsorbingRate, # the masking process the denoiser was trained with
+    shape:tuple, # shape of one datum, e.g. (1, 28, 28) or (D,)
+    n:int, # number of samples
+    *,
+    num_steps:int=50, # steps from max_t to 0, two denoiser calls each (an int >= 1)
+    max_t:float=1., # starting time, where every dimension is masked (> 0)
+    y:torch.Tensor|int|None=None, # class labels: one int, or an integer tensor (n,), in [0, num_classes)
+    generator:torch.Generator|None=None, # random generator on the samples' device
+    return_info:bool=False, # also return a dict: 'nfe', the number of denoiser calls
+    progress:bool=True, # show a progress bar
+    device:str|torch.device|None=None, # device of the samples (default: the CPU)
+):
+    ("Masked diffusion with the theta-trapezoidal step: carry-over to t - theta h, then reveals drawn from "
+     "(a1 p_1 - a2 p_0)_+ until t - h: states of shape (n,) + shape (then info).")
+    shape, device, y = _masked_sampler_args(denoiser, rate, shape, n, max_t, y, device)
+    check_int('num_steps', num_steps, 1)
+    ts = torch.linspace(max_t, 0, num_steps + 1, dtype=torch.float64).tolist()
+    grid = [u for a, b in zip(ts[:-1], ts[1:]) for u in (a, a - THETA * (a - b))] + [0.]  # t_0, rho_0, t_1, ..., 0
+    reveal_p, (a1, a2) = reveal_probs(rate.schedule, grid), trapezoid_weights(THETA)  # 2 num_steps stages
+    x = torch.full((n, math.prod(shape)), rate.mask, dtype=torch.long, device=device)  # (n, D): all masked
+    record = SamplerRecord(device, 2 * num_steps)  # the first call with non-finite logits
+    for k in tqdm(range(2 * num_steps), disable=not progress, desc='theta-trapezoidal'):
+        t = torch.full((n,), grid[k], device=device)  # (n,): t_j at even k, rho_j at odd k
+        logits, finite = _masked_logits(denoiser, x, t, y, shape, rate, record, k + 1)  # (n, D, S-1), (n, D)
+        reveal = (x == rate.mask) & (torch.rand(x.shape, generator=generator, device=device) < reveal_p[k])
+        if k % 2 == 0: _draw_reveals(x, reveal, logits, finite, generator); p0, f0 = _probs(logits, finite), finite
+        else:
+            idx = reveal.nonzero(as_tuple=True)
+            q = (a1 * _probs(logits, finite) - a2 * p0).clamp_min_(0)  # (n, D, S-1): the extrapolated prediction
+            x[idx] = sample_categorical(torch.where((finite & f0)[..., None], q, 1.)[idx], generator=generator)
+    record.check()
+    x = x.view(n, *shape)
+    return (x, dict(nfe=2 * num_steps)) if return_info else x
+
+# %% ../nbs/14_masked.ipynb #cdef298f
+register_sampler('masked_trapezoidal', masked_trapezoidal_sample,
+                 lambda Sm, max_t=1.: dict(num_steps=Sm.num_steps, max_t=max_t),
+                 trajectory=False, guidance=False, rates=('absorbing',), reads=('num_steps',),
+                 calls=lambda Sm, max_t=1., shape=None: 2 * Sm.num_steps);

@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data.distributed import DistributedSampler
-from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (get_device, seed_everything, atomic_file, atomic_save, remove_stale_temps, FolderLock,
                              save_images, masks_to_black, short_repr)
@@ -29,7 +28,7 @@ from .generate import (resolve_precision, has_native_bf16, precision_context, us
                                  sample_images, read_checkpoint, load_weights, ema_weights, load_checkpoint)
 
 # %% auto #0
-__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'Trainer', 'check_resume']
+__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'check_resume', 'Trainer']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -117,7 +116,49 @@ def _device(cfg:Config, rank:int) -> torch.device:
     if cfg.distributed and dev.type == 'cuda': dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))
     return dev
 
-# %% ../nbs/10_train.ipynb #539c9e1d
+# %% ../nbs/10_train.ipynb #9e3b3881
+def _held(lock:FolderLock|None, out:Path) -> FolderLock|None:
+    "A lock handed to a trainer: it must be held, on the trainer's folder; the folder's stale temporaries go."
+    if lock is None: return None
+    if lock.fd is None or lock.path.parent.resolve() != out.resolve():
+        raise ValueError(f"lock=<FolderLock of {lock.path.parent}, {'held' if lock.fd is not None else 'not held'}> is "
+                         f"invalid: expected a held FolderLock of the output folder {out}")
+    remove_stale_temps(out, recursive=True)
+    return lock
+
+def _dataset(cfg:Config):
+    "The dataset of the data section."
+    D = cfg.data
+    return get_dataset(D.name, S=D.S, train=D.train, root=D.location, download=D.download, use_augm=D.use_augm)
+
+def _get(cfg:Config, key:str):
+    "The value of a dotted key."
+    sec, _, name = key.partition('.')
+    return getattr(getattr(cfg, sec), name) if name else getattr(cfg, sec)
+
+def check_resume(old:Config, # the config stored in the checkpoint
+                 new:Config, # the config of the run that continues it
+                ) -> Config:
+    "Raise if `new` changes a setting marked frozen in its declaration (`frozen_keys`, notebook 09); return `new`."
+    for key in frozen_keys():
+        a, b = _get(old, key), _get(new, key)
+        if a != b:
+            raise ValueError(f"{key}={short_repr(b)} is invalid: expected {short_repr(a)}, the checkpoint's value "
+                             f"({key} cannot change when resuming); drop that setting, or train into a new "
+                             f"output folder")
+    return new
+
+@contextlib.contextmanager
+def _locked(tr:Trainer):
+    "Hold the output folder's lock while `tr` writes (rank 0); who takes it first removes stale temporary files."
+    if tr._lock is not None or not tr.main: yield; return
+    tr._lock = FolderLock(tr.out).acquire()
+    try:
+        remove_stale_temps(tr.out, recursive=True)
+        yield
+    finally: tr._lock.release(); tr._lock = None
+
+# %% ../nbs/10_train.ipynb #ba6f0fc3
 class Trainer:
     "Train a denoiser: the parts given, or built from the config; samples, plots and checkpoints go to `out_dir`."
     def __init__(self, cfg:Config, # the run's settings (checked again here)
@@ -150,228 +191,178 @@ class Trainer:
         "Whether this is the process that writes files (rank 0)."
         return self.rank == 0
 
-# %% ../nbs/10_train.ipynb #befabecd
-def _held(lock:FolderLock|None, out:Path) -> FolderLock|None:
-    "A lock handed to a trainer: it must be held, on the trainer's folder; the folder's stale temporaries go."
-    if lock is None: return None
-    if lock.fd is None or lock.path.parent.resolve() != out.resolve():
-        raise ValueError(f"lock=<FolderLock of {lock.path.parent}, {'held' if lock.fd is not None else 'not held'}> is "
-                         f"invalid: expected a held FolderLock of the output folder {out}")
-    remove_stale_temps(out, recursive=True)
-    return lock
+    # --- The loop --------------------------------------------------------------------------------------------
 
-def _dataset(cfg:Config):
-    "The dataset of the data section."
-    D = cfg.data
-    return get_dataset(D.name, S=D.S, train=D.train, root=D.location, download=D.download, use_augm=D.use_augm)
+    def fit(self, n_iters:int|None=None, # the step to stop at (default: training.n_iters)
+           ) -> Trainer:
+        "Train until step `n_iters` (default: training.n_iters), holding the output folder's lock."
+        n_iters = n_iters or self.cfg.training.n_iters
+        S_freq, C_freq, log_freq = (self.cfg.sampler.sample_freq, self.cfg.saving.checkpoint_freq,
+                                    self.cfg.training.log_freq)
+        with _locked(self):
+            if self.main and self.step == 0: save_config(self.cfg, self.out/'config.yaml')
+            bar = tqdm(total=n_iters, initial=self.step, disable=not (self.progress and self.main), desc='train')
+            t0, s0 = time.perf_counter(), self.step
+            batches = self._batches()
+            while self.step < n_iters and not self._out_of_time(t0):
+                x0, y = next(batches)  # fetched only when needed: fetching draws augmentation noise
+                loss = self.train_step(x0, y)
+                self.history.append((self.step, loss))
+                if self.step % log_freq == 0:
+                    speed = (self.step - s0) / (time.perf_counter() - t0)
+                    bar.set_postfix(loss=f'{loss:.4g}', steps_per_s=f'{speed:.2f}')
+                    bar.update(log_freq)
+                if self.main and S_freq and self.step % S_freq == 0: self.sample_grid(); self.plot_loss()
+                if self.main and C_freq and self.step % C_freq == 0: self.save()
+            bar.n = self.step; bar.close()
+            self.seconds = time.perf_counter() - t0
+            if self.main:
+                self.save()
+                if not (S_freq and self.step % S_freq == 0): self.sample_grid(); self.plot_loss()
+        return self
 
-@patch
-def _setup_precision(self:Trainer):
-    "The precision, the gradient scaler (enabled for fp16), TF32 on CUDA, and the network to call (DDP, compiled)."
-    T = self.cfg.training
-    self.precision = resolve_precision(T.precision, self.device.type, has_native_bf16(self.device))
-    self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == 'fp16')
-    use_tf32(self.device)
-    ids = [self.device.index] if self.device.type == 'cuda' else None
-    self.net = DDP(self.model, device_ids=ids) if self.world > 1 else self.model
-    if T.compile: self.net = torch.compile(self.net)
+    def _out_of_time(self, t0:float) -> bool:
+        "Whether `training.max_seconds` have passed (rank 0 decides for all processes)."
+        limit = self.cfg.training.max_seconds
+        if limit is None: return False
+        stop = torch.tensor(float(time.perf_counter() - t0 >= limit), device=self.device)
+        if self.world > 1: dist.broadcast(stop, 0)
+        return bool(stop)
 
-@patch
-def _setup_optimiser(self:Trainer):
-    "The optimiser and its warm-up schedule."
-    self.opt = build_optimizer(self.cfg.optimizer, self.model.parameters())
-    self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_schedule(self.cfg.training.warmup))
+    # --- One step --------------------------------------------------------------------------------------------
 
-# %% ../nbs/10_train.ipynb #9150c448
-@patch
-def _batches(self:Trainer):
-    "Endless (x, y) batches for this process, starting at the batch of `self.step`."
-    bs = self.cfg.data.batch_size // self.world
-    sampler = DistributedSampler(self.dataset, num_replicas=self.world, rank=self.rank, shuffle=self.cfg.data.shuffle,
-                                 seed=self.cfg.training.seed, drop_last=True)
-    per_epoch = len(sampler) // bs
-    if per_epoch == 0:
-        raise ValueError(f"data.batch_size={self.cfg.data.batch_size} is invalid: expected at most the dataset's "
-                         f"{len(self.dataset)} images")
-    while True:
-        epoch, offset = divmod(self.step, per_epoch)
-        sampler.set_epoch(epoch)
-        order = list(sampler)[offset * bs: per_epoch * bs]
-        # the loader's own seed: creating it must not draw from the global random stream (resume would differ)
-        yield from get_dataloader(self.dataset, bs, shuffle=False, sampler=order, num_workers=self.cfg.data.num_workers,
-                                  seed=self.cfg.training.seed + epoch, pin_memory=self.device.type == 'cuda')
+    def train_step(self, x0:torch.Tensor, # clean images (B, C, H, W)
+                   y:torch.Tensor, # their labels (B,), used when the model is conditional
+                  ) -> float:
+        "One optimiser step on a batch; returns the loss."
+        try: return self._step(x0, y)
+        except RuntimeError as e:
+            if not is_out_of_memory(e): raise
+            raise MemoryError(f"out of memory in training step {self.step} on {self.device} with "
+                              f"data.batch_size={self.cfg.data.batch_size} and a network of "
+                              f"{sum(p.numel() for p in self.model.parameters()):,} parameters: lower data.batch_size "
+                              f"(or model.hidden_dim, model.depth)") from None
 
-# %% ../nbs/10_train.ipynb #83293a78
-@patch
-def train_step(self:Trainer, x0:torch.Tensor, # clean images (B, C, H, W)
-               y:torch.Tensor, # their labels (B,), used when the model is conditional
-              ) -> float:
-    "One optimiser step on a batch; returns the loss."
-    try: return self._step(x0, y)
-    except RuntimeError as e:
-        if not is_out_of_memory(e): raise
-        raise MemoryError(f"out of memory in training step {self.step} on {self.device} with "
-                          f"data.batch_size={self.cfg.data.batch_size} and a network of "
-                          f"{sum(p.numel() for p in self.model.parameters()):,} parameters: lower data.batch_size "
-                          f"(or model.hidden_dim, model.depth)") from None
+    def _step(self, x0:torch.Tensor, y:torch.Tensor) -> float:
+        "The optimiser step of `train_step`."
+        self.net.train()
+        x0 = x0.to(self.device, non_blocking=True)
+        y = y.to(self.device) if self.cfg.model.num_classes else None
+        try:
+            with precision_context(self.precision, self.device.type):
+                loss, terms = self.loss_fn(self.net, self.rate, x0, y)
+            if not torch.isfinite(loss): raise FloatingPointError(f"loss is {loss.item()}")
+        except FloatingPointError as e:
+            raise FloatingPointError(f"training stopped at step {self.step}: {e}") from e
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.opt)
+        T = self.cfg.training
+        gnorm = nn.utils.clip_grad_norm_(self.model.parameters(), T.grad_norm if T.clip_grad else float('inf'))
+        if not self.scaler.is_enabled() and not torch.isfinite(gnorm):
+            raise FloatingPointError(f"training stopped at step {self.step}: gradient norm is {gnorm.item()}")
+        self.scaler.step(self.opt); self.scaler.update()
+        self.sched.step(); self.ema.update_parameters(self.model)
+        self.step += 1
+        return loss.item()
 
-@patch
-def _step(self:Trainer, x0:torch.Tensor, y:torch.Tensor) -> float:
-    "The optimiser step of `train_step`."
-    self.net.train()
-    x0 = x0.to(self.device, non_blocking=True)
-    y = y.to(self.device) if self.cfg.model.num_classes else None
-    try:
-        with precision_context(self.precision, self.device.type):
-            loss, terms = self.loss_fn(self.net, self.rate, x0, y)
-        if not torch.isfinite(loss): raise FloatingPointError(f"loss is {loss.item()}")
-    except FloatingPointError as e:
-        raise FloatingPointError(f"training stopped at step {self.step}: {e}") from e
-    self.opt.zero_grad(set_to_none=True)
-    self.scaler.scale(loss).backward()
-    self.scaler.unscale_(self.opt)
-    T = self.cfg.training
-    gnorm = nn.utils.clip_grad_norm_(self.model.parameters(), T.grad_norm if T.clip_grad else float('inf'))
-    if not self.scaler.is_enabled() and not torch.isfinite(gnorm):
-        raise FloatingPointError(f"training stopped at step {self.step}: gradient norm is {gnorm.item()}")
-    self.scaler.step(self.opt); self.scaler.update()
-    self.sched.step(); self.ema.update_parameters(self.model)
-    self.step += 1
-    return loss.item()
+    # --- The parts built in __init__ -------------------------------------------------------------------------
 
-# %% ../nbs/10_train.ipynb #488eb672
-def _get(cfg:Config, key:str):
-    "The value of a dotted key."
-    sec, _, name = key.partition('.')
-    return getattr(getattr(cfg, sec), name) if name else getattr(cfg, sec)
+    def _setup_precision(self):
+        "The precision, the gradient scaler (enabled for fp16), TF32 on CUDA, and the network to call (DDP, compiled)."
+        T = self.cfg.training
+        self.precision = resolve_precision(T.precision, self.device.type, has_native_bf16(self.device))
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == 'fp16')
+        use_tf32(self.device)
+        ids = [self.device.index] if self.device.type == 'cuda' else None
+        self.net = DDP(self.model, device_ids=ids) if self.world > 1 else self.model
+        if T.compile: self.net = torch.compile(self.net)
 
-def check_resume(old:Config, # the config stored in the checkpoint
-                 new:Config, # the config of the run that continues it
-                ) -> Config:
-    "Raise if `new` changes a setting marked frozen in its declaration (`frozen_keys`, notebook 09); return `new`."
-    for key in frozen_keys():
-        a, b = _get(old, key), _get(new, key)
-        if a != b:
-            raise ValueError(f"{key}={short_repr(b)} is invalid: expected {short_repr(a)}, the checkpoint's value "
-                             f"({key} cannot change when resuming); drop that setting, or train into a new "
-                             f"output folder")
-    return new
+    def _setup_optimiser(self):
+        "The optimiser and its warm-up schedule."
+        self.opt = build_optimizer(self.cfg.optimizer, self.model.parameters())
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_schedule(self.cfg.training.warmup))
 
-# %% ../nbs/10_train.ipynb #5a1c0e77
-@contextlib.contextmanager
-def _locked(tr:Trainer):
-    "Hold the output folder's lock while `tr` writes (rank 0); who takes it first removes stale temporary files."
-    if tr._lock is not None or not tr.main: yield; return
-    tr._lock = FolderLock(tr.out).acquire()
-    try:
-        remove_stale_temps(tr.out, recursive=True)
-        yield
-    finally: tr._lock.release(); tr._lock = None
+    def _batches(self):
+        "Endless (x, y) batches for this process, starting at the batch of `self.step`."
+        bs = self.cfg.data.batch_size // self.world
+        sampler = DistributedSampler(self.dataset, num_replicas=self.world, rank=self.rank,
+                                     shuffle=self.cfg.data.shuffle, seed=self.cfg.training.seed, drop_last=True)
+        per_epoch = len(sampler) // bs
+        if per_epoch == 0:
+            raise ValueError(f"data.batch_size={self.cfg.data.batch_size} is invalid: expected at most the dataset's "
+                             f"{len(self.dataset)} images")
+        while True:
+            epoch, offset = divmod(self.step, per_epoch)
+            sampler.set_epoch(epoch)
+            order = list(sampler)[offset * bs: per_epoch * bs]
+            # the loader's own seed: creating it must not draw from the global random stream (resume would differ)
+            yield from get_dataloader(self.dataset, bs, shuffle=False, sampler=order,
+                                      num_workers=self.cfg.data.num_workers, seed=self.cfg.training.seed + epoch,
+                                      pin_memory=self.device.type == 'cuda')
 
-@patch
-def _state(self:Trainer) -> dict:
-    "Everything a checkpoint holds, as tensors and plain values."
-    return dict(model=self.model.state_dict(), ema=self.ema.state_dict(), optimizer=self.opt.state_dict(),
-                scheduler=self.sched.state_dict(), scaler=self.scaler.state_dict(), step=self.step,
-                history=self.history, config=config_to_dict(self.cfg), rng=_rng_state())
+    # --- Checkpoints -----------------------------------------------------------------------------------------
 
-@patch
-def save(self:Trainer, path:str|Path|None=None, # the checkpoint file (default: out_dir/checkpoint.pt)
-        ) -> Path:
-    "Write a checkpoint atomically (default: out_dir/checkpoint.pt), and the config as YAML beside it."
-    with _locked(self):
-        path = atomic_save(self._state(), path or self.out/'checkpoint.pt')
-        save_config(self.cfg, self.out/'config.yaml')
-    if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
-    return path
+    def _state(self) -> dict:
+        "Everything a checkpoint holds, as tensors and plain values."
+        return dict(model=self.model.state_dict(), ema=self.ema.state_dict(), optimizer=self.opt.state_dict(),
+                    scheduler=self.sched.state_dict(), scaler=self.scaler.state_dict(), step=self.step,
+                    history=self.history, config=config_to_dict(self.cfg), rng=_rng_state())
 
-# %% ../nbs/10_train.ipynb #9d8562df
-@patch
-def _apply_optimizer_config(self:Trainer):
-    "Make optimizer.lr and optimizer.weight_decay of the config take effect in a restored optimiser and its schedule."
-    O = self.cfg.optimizer
-    self.sched.base_lrs = [O.lr] * len(self.opt.param_groups)
-    for g, f in zip(self.opt.param_groups, self.sched.lr_lambdas):
-        g.update(initial_lr=O.lr, lr=O.lr * f(self.sched.last_epoch), weight_decay=O.weight_decay)
-    self.sched._last_lr = [g['lr'] for g in self.opt.param_groups]
+    def save(self, path:str|Path|None=None, # the checkpoint file (default: out_dir/checkpoint.pt)
+            ) -> Path:
+        "Write a checkpoint atomically (default: out_dir/checkpoint.pt), and the config as YAML beside it."
+        with _locked(self):
+            path = atomic_save(self._state(), path or self.out/'checkpoint.pt')
+            save_config(self.cfg, self.out/'config.yaml')
+        if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
+        return path
 
-@patch
-def load(self:Trainer, path:str|Path, # a checkpoint written by Trainer.save
-         trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
-        ):
-    "Restore everything a checkpoint holds, random states included; the trainer's optimiser settings take effect."
-    ck, old = read_checkpoint(path, trust_pickle)
-    check_resume(old, self.cfg)
-    load_weights(self.model, ck['model'], path, 'model'); load_weights(self.ema, ck['ema'], path, 'EMA')
-    self.opt.load_state_dict(ck['optimizer']); self.sched.load_state_dict(ck['scheduler'])
-    if ck.get('scaler') and self.scaler.is_enabled(): self.scaler.load_state_dict(ck['scaler'])
-    self.step, self.history = ck['step'], [tuple(h) for h in ck['history']]
-    _set_rng_state(ck['rng'])
-    self._apply_optimizer_config()
-    if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
+    def load(self, path:str|Path, # a checkpoint written by Trainer.save
+             trust_pickle:bool=False, # allow pickled objects (older checkpoints): runs code the file names
+            ):
+        "Restore everything a checkpoint holds, random states included; the trainer's optimiser settings take effect."
+        ck, old = read_checkpoint(path, trust_pickle)
+        check_resume(old, self.cfg)
+        load_weights(self.model, ck['model'], path, 'model'); load_weights(self.ema, ck['ema'], path, 'EMA')
+        self.opt.load_state_dict(ck['optimizer']); self.sched.load_state_dict(ck['scheduler'])
+        if ck.get('scaler') and self.scaler.is_enabled(): self.scaler.load_state_dict(ck['scaler'])
+        self.step, self.history = ck['step'], [tuple(h) for h in ck['history']]
+        _set_rng_state(ck['rng'])
+        self._apply_optimizer_config()
+        if Path(path) == self.out/'checkpoint.pt': self.checkpoint_step = self.step
 
-# %% ../nbs/10_train.ipynb #e0a0000d
-@patch
-def plot_loss(self:Trainer) -> Path:
-    "Save the loss curve (and a moving average) to out_dir/loss.png."
-    steps, losses = zip(*self.history) if self.history else ((), ())
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    try:
-        ax.plot(steps, losses, lw=0.5, alpha=0.5, label='loss')
-        if len(losses) > 20:
-            k = max(len(losses) // 50, 5)
-            ax.plot(steps[k - 1:], np.convolve(losses, np.ones(k) / k, 'valid'), label=f'mean of {k}')
-        ax.set(xlabel='step', ylabel=self.cfg.loss.name, title=f'{self.cfg.model.name}, {self.cfg.data.name}')
-        ax.legend()
-        with _locked(self), atomic_file(self.out/'loss.png') as f:  # a tight box keeps the axis labels in the picture
-            fig.savefig(f, format='png', dpi=100, bbox_inches='tight')
-    finally: plt.close(fig)
-    return self.out/'loss.png'
+    def _apply_optimizer_config(self):
+        "Make optimizer.lr and optimizer.weight_decay of the config take effect in a restored optimiser and schedule."
+        O = self.cfg.optimizer
+        self.sched.base_lrs = [O.lr] * len(self.opt.param_groups)
+        for g, f in zip(self.opt.param_groups, self.sched.lr_lambdas):
+            g.update(initial_lr=O.lr, lr=O.lr * f(self.sched.last_epoch), weight_decay=O.weight_decay)
+        self.sched._last_lr = [g['lr'] for g in self.opt.param_groups]
 
-@patch
-def sample_grid(self:Trainer, n:int|None=None, # images (default: sampler.num_samples)
-               ) -> Path:
-    "Sample from the EMA weights and save the grid as sample_plot_path/step_XXXXXXX.png."
-    n = n or self.cfg.sampler.num_samples
-    g = torch.Generator(self.device).manual_seed(self.cfg.training.seed + self.step)  # training noise untouched
-    x = sample_images(self.ema.module, self.rate, self.cfg, n, device=self.device, progress=False, generator=g)
-    path = self.out/self.cfg.saving.sample_plot_path/f'step_{self.step:07d}.png'
-    with _locked(self): return save_images(masks_to_black(x, self.cfg.data.S).cpu(), self.cfg.data.S, path)
+    # --- Pictures --------------------------------------------------------------------------------------------
 
-# %% ../nbs/10_train.ipynb #7fcce0a9
-@patch
-def fit(self:Trainer, n_iters:int|None=None, # the step to stop at (default: training.n_iters)
-       ) -> Trainer:
-    "Train until step `n_iters` (default: training.n_iters), holding the output folder's lock."
-    n_iters = n_iters or self.cfg.training.n_iters
-    S_freq, C_freq, log_freq = (self.cfg.sampler.sample_freq, self.cfg.saving.checkpoint_freq,
-                                self.cfg.training.log_freq)
-    with _locked(self):
-        if self.main and self.step == 0: save_config(self.cfg, self.out/'config.yaml')
-        bar = tqdm(total=n_iters, initial=self.step, disable=not (self.progress and self.main), desc='train')
-        t0, s0 = time.perf_counter(), self.step
-        batches = self._batches()
-        while self.step < n_iters and not self._out_of_time(t0):
-            x0, y = next(batches)  # fetched only when needed: fetching draws augmentation noise
-            loss = self.train_step(x0, y)
-            self.history.append((self.step, loss))
-            if self.step % log_freq == 0:
-                bar.set_postfix(loss=f'{loss:.4g}', steps_per_s=f'{(self.step - s0) / (time.perf_counter() - t0):.2f}')
-                bar.update(log_freq)
-            if self.main and S_freq and self.step % S_freq == 0: self.sample_grid(); self.plot_loss()
-            if self.main and C_freq and self.step % C_freq == 0: self.save()
-        bar.n = self.step; bar.close()
-        self.seconds = time.perf_counter() - t0
-        if self.main:
-            self.save()
-            if not (S_freq and self.step % S_freq == 0): self.sample_grid(); self.plot_loss()
-    return self
+    def plot_loss(self) -> Path:
+        "Save the loss curve (and a moving average) to out_dir/loss.png."
+        steps, losses = zip(*self.history) if self.history else ((), ())
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        try:
+            ax.plot(steps, losses, lw=0.5, alpha=0.5, label='loss')
+            if len(losses) > 20:
+                k = max(len(losses) // 50, 5)
+                ax.plot(steps[k - 1:], np.convolve(losses, np.ones(k) / k, 'valid'), label=f'mean of {k}')
+            ax.set(xlabel='step', ylabel=self.cfg.loss.name, title=f'{self.cfg.model.name}, {self.cfg.data.name}')
+            ax.legend()
+            with _locked(self), atomic_file(self.out/'loss.png') as f:  # a tight box keeps the axis labels in view
+                fig.savefig(f, format='png', dpi=100, bbox_inches='tight')
+        finally: plt.close(fig)
+        return self.out/'loss.png'
 
-@patch
-def _out_of_time(self:Trainer, t0:float) -> bool:
-    "Whether `training.max_seconds` have passed (rank 0 decides for all processes)."
-    limit = self.cfg.training.max_seconds
-    if limit is None: return False
-    stop = torch.tensor(float(time.perf_counter() - t0 >= limit), device=self.device)
-    if self.world > 1: dist.broadcast(stop, 0)
-    return bool(stop)
+    def sample_grid(self, n:int|None=None, # images (default: sampler.num_samples)
+                   ) -> Path:
+        "Sample from the EMA weights and save the grid as sample_plot_path/step_XXXXXXX.png."
+        n = n or self.cfg.sampler.num_samples
+        g = torch.Generator(self.device).manual_seed(self.cfg.training.seed + self.step)  # training noise untouched
+        x = sample_images(self.ema.module, self.rate, self.cfg, n, device=self.device, progress=False, generator=g)
+        path = self.out/self.cfg.saving.sample_plot_path/f'step_{self.step:07d}.png'
+        with _locked(self): return save_images(masks_to_black(x, self.cfg.data.S).cpu(), self.cfg.data.S, path)
