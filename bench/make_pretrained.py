@@ -4,11 +4,14 @@
         --command "dvit_train mnist_cpu --out runs/mnist4 --training.max_seconds none --training.n_iters 5000"
 
 The run's folder must hold checkpoint.pt and the log of its dvit_train command (train.log, or --log): the training
-seconds are read from its last line ("trained ... to step N in Xs"). The EMA weights are exported first (in --dtype),
-then measured as a user loads them (`dvit_nbdev.pretrained.evaluate_pretrained`): FID (the package's metric, with its
-floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on the first --bpd_images MNIST test
-images; both, the commands and the hardware go into the card. Writes dvit_nbdev/pretrained/<name>.<hash>.pt and
-<name>.json (`export_pretrained`: the card, written last, names the weights).
+seconds are read from its last line ("trained ... to step N in Xs"). A run started from another model's weights
+(`dvit_train --init`) names that model's card with --init_card: the new card lists both stages (command, steps,
+seconds, hardware, and the hash of the weights the second started from) and sums their steps and seconds. The EMA
+weights are exported first (in --dtype), then measured as a user loads them (`evaluate_pretrained`, notebook 17):
+FID (the package's metric, with its floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on
+the first --bpd_images MNIST test images; both, the commands and the hardware go into the card. Writes
+dvit_nbdev/pretrained/<name>.<hash>.pt and <name>.json (`export_pretrained`: the card, written last, names the
+weights).
 """
 import argparse, json, os, platform, re, time
 from pathlib import Path
@@ -29,12 +32,17 @@ def main():
     ap.add_argument('--description', required=True, help='one line: what the model is')
     ap.add_argument('--command', required=True, help='the dvit_train command that trained it')
     ap.add_argument('--log', default=None, help="the run's log (default: RUN/train.log)")
-    ap.add_argument('--threads', type=int, default=1, help='torch threads the training used and the evaluation uses')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads the evaluation uses')
+    ap.add_argument('--train_threads', type=int, default=None,
+                    help='torch threads the training used (default: --threads)')
     ap.add_argument('--n', type=int, default=1000, help='samples for the FID (default: 1000)')
     ap.add_argument('--bpd_images', type=int, default=256, help='test images for bits/dim (default: 256)')
     ap.add_argument('--seed', type=int, default=0, help='seed of the samples and the bound (default: 0)')
     ap.add_argument('--dtype', default='float32', help="storage of the weights: 'float32' (default) or 'float16'")
     ap.add_argument('--note', default='', help='anything else the card should say')
+    ap.add_argument('--init_card', default=None,
+                    help="the model card of the network the run started from (dvit_train --init): the card then lists "
+                         "both stages, and its steps and seconds are the sums")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     run = Path(a.run)
@@ -42,8 +50,17 @@ def main():
     m = re.search(r'trained \S+ on \S+ to step (\d+) in (\d+)s', log)
     if m is None: raise SystemExit(f"no 'trained ... to step N in Xs' line in the log of {run}")
     card = dict(description=a.description, command=a.command, train_steps=int(m[1]), train_seconds=int(m[2]),
-                hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.threads} torch thread(s), no GPU",
+                hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.train_threads or a.threads} torch "
+                         f"thread(s), no GPU",
                 torch=torch.__version__, sampler_overrides={}, note=a.note)
+    if a.init_card:  # a warm start: the earlier stage's record, as its card says, then this one
+        old = json.loads(Path(a.init_card).read_text())
+        stages = old.get('stages') or [dict(command=old['command'], steps=old['train_steps'],
+                                            seconds=old['train_seconds'], hardware=old['hardware'])]
+        stages = stages + [dict(command=a.command, steps=card['train_steps'], seconds=card['train_seconds'],
+                                hardware=card['hardware'], init_sha256=old['sha256'])]
+        card.update(stages=stages, train_steps=sum(st['steps'] for st in stages),
+                    train_seconds=sum(st['seconds'] for st in stages))
     pt = export_pretrained(run/'checkpoint.pt', a.name, card, dtype=a.dtype)
     t0 = time.perf_counter()
     res = evaluate_pretrained(a.name, n=a.n, seed=a.seed, bpd_images=a.bpd_images)
