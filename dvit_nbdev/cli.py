@@ -15,8 +15,8 @@ from .core import seed_everything, atomic_file, atomic_write_text, CLIParser, cl
 from .core import FolderLock, MAX_SEED, make_folder
 from .core import save_images, image_grid, masks_to_black
 from .config import (Config, CONFIG_SECTIONS, SamplerConfig, PRESETS, field_default, field_help,
-                               config_to_dict, load_config, apply_overrides, frozen_keys)
-from .train import Trainer, _get
+                               config_to_dict, load_config, apply_overrides)
+from .train import Trainer, frozen_changes
 from .pretrained import load_pretrained
 from .internals import short_repr
 from .generate import read_checkpoint, load_checkpoint, sample_images
@@ -198,10 +198,11 @@ def _warm_start(tr:Trainer, source:str, trust_pickle:bool):
     "Load the network of a pretrained model (a name) or a checkpoint's EMA into a new run's network and EMA."
     if source.endswith('.pt'): net, _, old = load_checkpoint(source, 'cpu', trust_pickle=trust_pickle)
     else: net, _, old = load_pretrained(source, 'cpu')
-    for key in frozen_keys():
-        if key.split('.')[0] in ('model', 'rate', 'data') and _get(old, key) != _get(tr.cfg, key):
-            raise ValueError(f"{key}={short_repr(_get(tr.cfg, key))} is invalid with --init {source}: expected "
-                             f"{short_repr(_get(old, key))}, the value its network was trained with")
+    changed = frozen_changes(old, tr.cfg, ('model', 'rate', 'data'))  # a new optimiser and seed may differ
+    if changed:
+        key, a, b = changed[0]
+        raise ValueError(f"{key}={short_repr(b)} is invalid with --init {source}: expected {short_repr(a)}, the value "
+                         f"its network was trained with")
     w = net.state_dict()
     tr.model.load_state_dict(w); tr.ema.module.load_state_dict(w)
 

@@ -143,11 +143,14 @@ def _masked_logits(denoiser, x, t, y, shape, rate, record, step):
     record.at(step, 'step'); record.watch(finite.all(-1), t, 1)  # 1: the logits
     return logits, finite
 
+def _probs(logits, finite):
+    "Softmax of the logits (..., S-1), float32; rows that are not finite give uniform weights (the record raises)."
+    return torch.softmax(torch.where(finite[..., None], logits.float(), 0.), -1)
+
 def _draw_reveals(x, reveal, logits, finite, generator):
     "Set the dimensions where reveal (n, D) holds to draws from the softmax of their logits (in place)."
     idx = reveal.nonzero(as_tuple=True)
-    x[idx] = sample_categorical(torch.softmax(torch.where(finite[..., None], logits.float(), 0.)[idx], -1),
-                                generator=generator)  # (J,) from (J, S-1)
+    x[idx] = sample_categorical(_probs(logits[idx], finite[idx]), generator=generator)  # (J,) from (J, S-1)
 
 @torch.no_grad()
 def carry_over_sample(
@@ -307,10 +310,6 @@ register_sampler('first_hitting', first_hitting_sample, lambda Sm, max_t=1.: dic
                  calls=lambda Sm, max_t=1., shape=None: math.prod(shape));
 
 # %% ../nbs/14_masked.ipynb #97d165de
-def _probs(logits, finite):
-    "Softmax of the logits (n, D, S-1), float32; rows that are not finite give uniform weights (the record raises)."
-    return torch.softmax(torch.where(finite[..., None], logits.float(), 0.), -1)
-
 @torch.no_grad()
 def masked_trapezoidal_sample(
     denoiser, # f(x, t, y=None) -> logits (n, *shape, S) over the rate's S states (the mask's is ignored)
@@ -339,11 +338,11 @@ def masked_trapezoidal_sample(
         t = torch.full((n,), grid[k], device=device)  # (n,): t_j at even k, rho_j at odd k
         logits, finite = _masked_logits(denoiser, x, t, y, shape, rate, record, k + 1)  # (n, D, S-1), (n, D)
         reveal = (x == rate.mask) & (torch.rand(x.shape, generator=generator, device=device) < reveal_p[k])
-        if k % 2 == 0: _draw_reveals(x, reveal, logits, finite, generator); p0, f0 = _probs(logits, finite), finite
-        else:
-            idx = reveal.nonzero(as_tuple=True)
-            q = (a1 * _probs(logits, finite) - a2 * p0).clamp_min_(0)  # (n, D, S-1): the extrapolated prediction
-            x[idx] = sample_categorical(torch.where((finite & f0)[..., None], q, 1.)[idx], generator=generator)
+        if k % 2 == 0: w = p0 = _probs(logits, finite); f0 = finite  # (n, D, S-1): stage 1 draws from p_0
+        else:  # stage 2: the extrapolated prediction (a1 p_1 - a2 p_0)_+
+            w = torch.where((finite & f0)[..., None], (a1 * _probs(logits, finite) - a2 * p0).clamp_min_(0), 1.)
+        idx = reveal.nonzero(as_tuple=True)
+        x[idx] = sample_categorical(w[idx], generator=generator)  # (J,) from (J, S-1)
     record.check()
     x = x.view(n, *shape)
     return (x, dict(nfe=2 * num_steps)) if return_info else x

@@ -28,7 +28,8 @@ from .generate import (resolve_precision, has_native_bf16, precision_context, us
                                  sample_images, read_checkpoint, load_weights, ema_weights, load_checkpoint)
 
 # %% auto #0
-__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'check_resume', 'Trainer']
+__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'frozen_changes', 'check_resume',
+           'Trainer']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -136,16 +137,24 @@ def _get(cfg:Config, key:str):
     sec, _, name = key.partition('.')
     return getattr(getattr(cfg, sec), name) if name else getattr(cfg, sec)
 
+def frozen_changes(old:Config, # the config a network was trained with
+                   new:Config, # the config of a run that continues it or starts from it
+                   sections:tuple|None=None, # only keys of these sections, e.g. ('model', 'rate', 'data'); None: all
+                  ) -> list:
+    "The settings marked frozen (`frozen_keys`, notebook 09) that `new` changes: (key, old value, new value) each."
+    keys = [k for k in frozen_keys() if sections is None or k.split('.')[0] in sections]
+    return [(k, _get(old, k), _get(new, k)) for k in keys if _get(old, k) != _get(new, k)]
+
 def check_resume(old:Config, # the config stored in the checkpoint
                  new:Config, # the config of the run that continues it
                 ) -> Config:
     "Raise if `new` changes a setting marked frozen in its declaration (`frozen_keys`, notebook 09); return `new`."
-    for key in frozen_keys():
-        a, b = _get(old, key), _get(new, key)
-        if a != b:
-            raise ValueError(f"{key}={short_repr(b)} is invalid: expected {short_repr(a)}, the checkpoint's value "
-                             f"({key} cannot change when resuming); drop that setting, or train into a new "
-                             f"output folder")
+    changed = frozen_changes(old, new)
+    if changed:
+        key, a, b = changed[0]
+        raise ValueError(f"{key}={short_repr(b)} is invalid: expected {short_repr(a)}, the checkpoint's value "
+                         f"({key} cannot change when resuming); drop that setting, or train into a new "
+                         f"output folder")
     return new
 
 @contextlib.contextmanager
