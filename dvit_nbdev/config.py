@@ -28,14 +28,14 @@ for _m in BUILTIN_PLUGINS: importlib.import_module(_m)
 from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
-__all__ = ['BUILTIN_PLUGINS', 'PRECISIONS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS', 'SAMPLER_COMMON', 'PRESETS',
-           'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below', 'probability', 'LossConfig',
-           'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig', 'SavingConfig',
-           'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table', 'build_rate',
-           'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config', 'normalise_config',
-           'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config', 'StrictLoader', 'load_config',
-           'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config', 'mnist256_cpu_config',
-           'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
+__all__ = ['BUILTIN_PLUGINS', 'PRECISIONS', 'LR_DECAYS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS',
+           'SAMPLER_COMMON', 'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below',
+           'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig',
+           'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table',
+           'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config',
+           'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config',
+           'StrictLoader', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config',
+           'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
@@ -79,6 +79,7 @@ def probability() -> tuple:
     return (lambda v: 0 <= v < 1, 'a probability in [0, 1)')
 
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # see `resolve_precision` in notebook 10
+LR_DECAYS = ('none', 'cosine', 'linear')  # see `lr_schedule` in notebook 10
 
 # %% ../nbs/09_config.ipynb #239ea817
 @dataclass
@@ -100,6 +101,8 @@ class TrainingConfig:
     clip_grad: bool = cfg_field(True, 'clip the gradient norm')
     grad_norm: float = cfg_field(1., 'maximal gradient norm when clipping', valid=above(0))
     warmup: int = cfg_field(0, 'steps of linear learning-rate warm-up (0: none)', valid=at_least(0))
+    lr_decay: str = cfg_field('none', "after the warm-up, the learning rate falls to 0 at step n_iters: 'cosine' or "
+                                      "'linear'; 'none' keeps it constant", choices=LR_DECAYS)
     max_t: float = cfg_field(1., 'the final time T of the forward process', frozen=True, valid=above(0))
     seed: int = cfg_field(0, 'seed of initialisation, data order and noise', frozen=True,
                          valid=(lambda v: 0 <= v <= MAX_SEED, f'an int in [0, {MAX_SEED}]'))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #56f381b4
 from __future__ import annotations
-import contextlib, os, random, time
+import contextlib, math, os, random, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -23,13 +23,13 @@ from .rates import Rate
 from .losses import LOSSES
 from .data import get_dataset, get_dataloader
 from .config import (Config, LossConfig, OptimizerConfig, normalise_config, config_to_dict, save_config,
-                               build_rate, build_model, build_rate_and_model, frozen_keys)
+                               build_rate, build_model, build_rate_and_model, frozen_keys, LR_DECAYS)
 from .generate import (resolve_precision, has_native_bf16, precision_context, use_tf32, is_out_of_memory,
                                  sample_images, read_checkpoint, load_weights, ema_weights, load_checkpoint)
 
 # %% auto #0
-__all__ = ['build_optimizer', 'warmup_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'frozen_changes', 'check_resume',
-           'Trainer']
+__all__ = ['build_optimizer', 'warmup_schedule', 'lr_schedule', 'build_loss', 'ema_warmup_avg_fn', 'ema_model', 'frozen_changes',
+           'check_resume', 'Trainer']
 
 # %% ../nbs/10_train.ipynb #4bd2716b
 def build_optimizer(O:OptimizerConfig, # the optimizer section
@@ -43,6 +43,19 @@ def warmup_schedule(warmup:int, # steps of linear warm-up (0: none)
                    ):
     "Learning-rate multiplier of a linear warm-up over `warmup` steps (constant 1 afterwards), for `LambdaLR`."
     def factor(step:int) -> float: return min(1., (step + 1) / warmup) if warmup > 0 else 1.
+    return factor
+
+def lr_schedule(warmup:int, # steps of linear warm-up (0: none)
+                decay:str='none', # after the warm-up: 'none' (constant), 'cosine' or 'linear' down to 0 at `n_iters`
+                n_iters:int=1, # the step at which a decay reaches 0
+               ):
+    "Learning-rate multiplier for `LambdaLR`: the linear warm-up, then constant or a cosine or linear decay to 0."
+    if decay not in LR_DECAYS: raise ValueError(f"decay={short_repr(decay)} is invalid: expected one of {LR_DECAYS}")
+    up = warmup_schedule(warmup)
+    def factor(step:int) -> float:
+        p = min(1., max(0., (step - warmup) / max(n_iters - warmup, 1)))  # the fraction of the decay done
+        down = dict(none=1., cosine=0.5 * (1 + math.cos(math.pi * p)), linear=1 - p)[decay]
+        return up(step) * down
     return factor
 
 def build_loss(L:LossConfig, # the loss section
@@ -288,9 +301,10 @@ class Trainer:
         if T.compile: self.net = torch.compile(self.net)
 
     def _setup_optimiser(self):
-        "The optimiser and its warm-up schedule."
+        "The optimiser and its schedule: warm-up, then constant or a decay (training.lr_decay)."
         self.opt = build_optimizer(self.cfg.optimizer, self.model.parameters())
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_schedule(self.cfg.training.warmup))
+        T = self.cfg.training
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lr_schedule(T.warmup, T.lr_decay, T.n_iters))
 
     def _batches(self):
         "Endless (x, y) batches for this process, starting at the batch of `self.step`."
