@@ -38,12 +38,15 @@ def cases(d:Path, ck:Path) -> list:
     (d/'dup.yaml').write_text('model:\n  depth: 2\n  depth: 3\n')
     (d/'dup.json').write_text('{"model": {"depth": 2, "depth": 3}}')
     (d/'list.yaml').write_text('x: [' + '1, ' * 2_000_000 + '1]\n')  # 6 MB
+    (d/'list1.yaml').write_text('x: [' + '1, ' * 349_000 + '1]\n')  # just under the 1 MiB bound: 349,001 values
     (d/'deep.json').write_text('[' * 200_000 + ']' * 200_000)
     os.mkfifo(d/'fifo.yaml'); os.mkfifo(d/'fifo.pt')
     os.symlink('/dev/zero', d/'zero.pt'); os.symlink(d/'loop_b.pt', d/'loop_a.pt'); os.symlink(d/'loop_a.pt', d/'loop_b.pt')
     c = torch.load(ck, weights_only=True)
     big = [list(range(1000))] * 10_000  # 10^7 numbers through one shared list: 200 KB on disk
     torch.save(dict(c, history=big), d/'shared_history.pt')
+    bigger = [list(range(10_000))] * 10_000  # 10^8 numbers, 240 KB on disk
+    torch.save(dict(c, step=bigger), d/'shared_step.pt'); torch.save(dict(c, rng=bigger), d/'shared_rng.pt')
     torch.save(dict(c, config=dict(c['config'], model=dict(c['config']['model'], depth=big))), d/'shared_config.pt')
     out = ['--out', str(d/'x.png'), '--no_progress', '--device', 'cpu']
     train = [BIN/'dvit_train']; sample = [BIN/'dvit_sample']; ev = [BIN/'dvit_eval']
@@ -52,6 +55,7 @@ def cases(d:Path, ck:Path) -> list:
         ('YAML key given twice', train + [d/'dup.yaml', '--out', d/'r2'], 'appears twice'),
         ('JSON key given twice', train + [d/'dup.json', '--out', d/'r3'], 'appears twice'),
         ('6 MB YAML list', train + [d/'list.yaml', '--out', d/'r4'], 'at most 1,048,576 are read'),
+        ('1 MB YAML list (349,001 values)', train + [d/'list1.yaml', '--out', d/'r4b'], 'more than 101,000 values'),
         ('JSON nested 200,000 deep', train + [d/'deep.json', '--out', d/'r5'], 'nests too deeply'),
         ('config file is a FIFO', train + [d/'fifo.yaml', '--out', d/'r6'], 'named pipe (FIFO)'),
         ('checkpoint is a FIFO', sample + [d/'fifo.pt'] + out, 'named pipe (FIFO)'),
@@ -59,6 +63,8 @@ def cases(d:Path, ck:Path) -> list:
         ('checkpoint is a symlink loop', sample + [d/'loop_a.pt'] + out, 'symbolic link loop'),
         ('checkpoint is a folder', sample + [d] + out, 'is a folder'),
         ('history shares one list 10^4 times', sample + [d/'shared_history.pt'] + out, 'history='),
+        ('step shares one list 10^4 x 10^4', sample + [d/'shared_step.pt'] + out, 'step=[[0, 1, 2'),
+        ('rng shares one list 10^4 x 10^4', sample + [d/'shared_rng.pt'] + out, 'rng=[[0, 1, 2'),
         ('config shares one list 10^4 times', sample + [d/'shared_config.pt'] + out, 'model.depth: cannot read'),
         ('sampler.num_steps 3,000,000', sample + [ck, '--sampler.num_steps', '3000000'] + out, 'expected an int in [1, 100000]'),
         ('setting the sampler does not read', sample + [ck, '--sampler.remask_rate', '5'] + out, 'does not read it'),

@@ -29,13 +29,14 @@ from .data import DATASETS, dataset_info, MAX_WORKERS
 
 # %% auto #0
 __all__ = ['BUILTIN_PLUGINS', 'PRECISIONS', 'LR_DECAYS', 'MAX_SAMPLER_STEPS', 'CONFIG_SECTIONS', 'MAX_PARAMETERS',
-           'SAMPLER_COMMON', 'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least', 'above', 'not_below',
-           'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig', 'ModelConfig', 'OptimizerConfig',
-           'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys', 'field_default', 'fields_table',
-           'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs', 'convert', 'check_config',
-           'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict', 'save_config',
-           'StrictLoader', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config', 'mnist_cpu_config',
-           'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config', 'cifar10_config']
+           'SAMPLER_COMMON', 'MAX_CONFIG_NODES', 'PRESETS', 'cfg_field', 'field_choices', 'field_help', 'at_least',
+           'above', 'not_below', 'probability', 'LossConfig', 'TrainingConfig', 'DataConfig', 'RateConfig',
+           'ModelConfig', 'OptimizerConfig', 'SavingConfig', 'SamplerConfig', 'Config', 'config_fields', 'frozen_keys',
+           'field_default', 'fields_table', 'build_rate', 'build_model', 'build_rate_and_model', 'sampler_kwargs',
+           'convert', 'check_config', 'normalise_config', 'upgrade_config_dict', 'config_to_dict', 'config_from_dict',
+           'save_config', 'StrictLoader', 'load_config', 'apply_overrides', 'digits_config', 'mnist_small_config',
+           'mnist_cpu_config', 'mnist256_cpu_config', 'mnist_uvit_config', 'mnist_dit_config', 'mnist_gpu_config',
+           'cifar10_config']
 
 # %% ../nbs/09_config.ipynb #9a000006
 def cfg_field(default, # the default value (a list or dict is copied for every new config)
@@ -278,7 +279,7 @@ def build_rate(R:RateConfig, # the rate section
                S:int, # number of data states (the absorbing rate adds a mask state)
               ):
     "The forward process that the rate section names (a name of `RATES`, notebook 01), on S data states."
-    if R.name not in RATES: raise ValueError(f"rate.name={R.name!r} is invalid: expected one of {list(RATES)}")
+    if R.name not in RATES: raise ValueError(f"rate.name={short_repr(R.name)} is invalid: expected one of {list(RATES)}")
     spec = RATES[R.name]
     return spec.build(S, **{k: getattr(R, k) for k in spec.params})
 
@@ -295,7 +296,7 @@ def build_model(M:ModelConfig, # the model section
                 shape, # (C, H, W) of one image
                ) -> nn.Module:
     "The denoiser that the model section names (a `BACKBONES` entry, notebook 05), for images of `shape` and S states."
-    if M.name not in BACKBONES: raise ValueError(f"model.name={M.name!r} is invalid: expected one of {list(BACKBONES)}")
+    if M.name not in BACKBONES: raise ValueError(f"model.name={short_repr(M.name)} is invalid: expected one of {list(BACKBONES)}")
     cls, (C, H, W) = BACKBONES[M.name].cls, shape
     takes = inspect.signature(cls).parameters
     kw = dict(img_size=(H, W), in_channels=C, num_states=S)
@@ -319,7 +320,7 @@ def sampler_kwargs(Sm:SamplerConfig, # the sampler section
                   ) -> dict:
     "Keyword arguments of the sampler that the section names (its `SAMPLERS` entry, notebook 04)."
     if Sm.name not in SAMPLERS:
-        raise ValueError(f"sampler.name={Sm.name!r} is invalid: expected one of {list(SAMPLERS)}")
+        raise ValueError(f"sampler.name={short_repr(Sm.name)} is invalid: expected one of {list(SAMPLERS)}")
     return SAMPLERS[Sm.name].from_section(Sm, max_t)
 
 # %% ../nbs/09_config.ipynb #9a000011
@@ -582,7 +583,7 @@ def config_from_dict(d:dict, # nested dict, as read from YAML or JSON (today's l
     "A checked `Config` from a nested dict."
     if d is not None and not isinstance(d, dict):
         raise ValueError(f"a config must be a mapping of sections ({', '.join(CONFIG_SECTIONS)}) and top-level keys, "
-                         f"not a {type(d).__name__}: {str(d)[:60]}")
+                         f"not a {type(d).__name__}: {short_repr(d)}")
     cfg = copy.deepcopy(base) if base is not None else Config()
     _fill(cfg, upgrade_config_dict(d or {}))
     return normalise_config(cfg)
@@ -596,14 +597,20 @@ def save_config(cfg:Config, # the config to write
     return atomic_write_text(text, path)
 
 # %% ../nbs/09_config.ipynb #9a00001a
+MAX_CONFIG_NODES = MAX_SAMPLER_STEPS + 1000  # values in a config file: a time grid of the most steps, and the rest
+
 class StrictLoader(yaml.SafeLoader):
-    "PyYAML's safe loader without aliases (300 bytes of them can expand to gigabytes) and without repeated keys."
+    "PyYAML's safe loader without aliases (300 bytes of them can expand to gigabytes), repeated keys or huge files."
     def compose_node(self, parent, index):
-        "Refuse an alias (`*name`) where a node is expected."
-        if self.check_event(yaml.AliasEvent):
-            ev = self.peek_event()
+        "Refuse an alias (`*name`) where a node is expected, and a node beyond the first MAX_CONFIG_NODES."
+        ev = self.peek_event()
+        if isinstance(ev, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, f"the alias *{short_repr(ev.anchor)} is not allowed in a "
                                               f"config (write the value out)", ev.start_mark)
+        self._nodes = getattr(self, '_nodes', 0) + 1  # PyYAML takes about 1 KB and 25 us per node
+        if self._nodes > MAX_CONFIG_NODES:  # valid YAML, but no config: a ValueError, not a YAMLError
+            raise ValueError(f"more than {MAX_CONFIG_NODES:,} values (at line {ev.start_mark.line + 1}); a config "
+                             f"holds far fewer")
         return super().compose_node(parent, index)
     def construct_mapping(self, node, deep=False):
         "A mapping whose keys appear once each."

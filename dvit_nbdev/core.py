@@ -154,7 +154,7 @@ def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cp
     "The requested device, else `$DVIT_DEVICE`, else CUDA, MPS or CPU, whichever is first available."
     blank = isinstance(device, str) and not device.strip()
     if blank or device is not None and not isinstance(device, (str, torch.device)):
-        raise ValueError(f"device={device!r} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
+        raise ValueError(f"device={short_repr(device)} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
     device = device or os.environ.get('DVIT_DEVICE') or None
     if device is None:
         if torch.cuda.is_available(): return torch.device('cuda')
@@ -176,7 +176,7 @@ def seed_everything(seed:int=0, # the seed for random, NumPy and torch, in [0, M
                    ) -> torch.Generator:
     "Seed `random`, NumPy and torch; return a CPU `torch.Generator` seeded the same way."
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed={seed!r} is invalid: expected an int in [0, {MAX_SEED}]")
+        raise ValueError(f"seed={short_repr(seed)} is invalid: expected an int in [0, {MAX_SEED}]")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

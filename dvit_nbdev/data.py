@@ -206,9 +206,9 @@ def register_dataset(name:str, # the data.name that selects it
                     ) -> Callable:
     "Make a dataset selectable as `data.name` and loadable with `get_dataset`; return `load`."
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name={name!r} is invalid: expected an identifier such as 'mnist'")
+        raise ValueError(f"name={short_repr(name)} is invalid: expected an identifier such as 'mnist'")
     if not (isinstance(shape, (tuple, list)) and len(shape) == 3 and all(isinstance(s, int) and s >= 1 for s in shape)):
-        raise ValueError(f"shape={shape!r} is invalid: expected (C, H, W), three ints >= 1")
+        raise ValueError(f"shape={short_repr(shape)} is invalid: expected (C, H, W), three ints >= 1")
     check_S(S, 2**16)
     DATASETS[name] = DatasetSpec(tuple(shape), S, num_classes, load, augment)
     return load
@@ -271,7 +271,7 @@ def get_dataloader(dataset:Dataset, # e.g. from get_dataset
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size={short_repr(batch_size)} is invalid: expected an int >= 1")
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= MAX_WORKERS:
-        raise ValueError(f"num_workers={num_workers!r} is invalid: expected an int in [0, {MAX_WORKERS}]")
+        raise ValueError(f"num_workers={short_repr(num_workers)} is invalid: expected an int in [0, {MAX_WORKERS}]")
     if num_workers:  # workers that die with this process
         kwargs['worker_init_fn'] = functools.partial(_die_with_parent, os.getpid(), kwargs.get('worker_init_fn'))
     n = len(sampler) if sampler is not None else len(dataset)

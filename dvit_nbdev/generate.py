@@ -8,7 +8,7 @@ import contextlib
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import get_device, load_torch, non_finite
+from .core import get_device, load_torch, non_finite, short_repr
 from .sampling import SAMPLERS
 from .config import Config, PRECISIONS, config_from_dict, build_rate_and_model, sampler_kwargs
 
@@ -111,7 +111,7 @@ def sample_images(denoiser, # f(x, t, y=None) -> logits
     Sm, dev = cfg.sampler, torch.device(kwargs.get('device') or 'cpu')
     _check_abilities(Sm.name, **kwargs)
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size={batch_size!r} is invalid: expected an int >= 1 or None")
+        raise ValueError(f"batch_size={short_repr(batch_size)} is invalid: expected an int >= 1 or None")
     chunks = _chunks(n, batch_size) if isinstance(n, int) and n > 0 else [n]  # the sampler reports a bad n
     if len(chunks) > 1 and (kwargs.get('return_info') or torch.is_tensor(kwargs.get('y'))):
         raise ValueError(f"n={n} images in chunks of batch_size={batch_size}: return_info and a tensor of labels y "
@@ -169,15 +169,15 @@ def _check_progress(ck:dict, path):
     "Raise unless the checkpoint's step, history and random states have the form `Trainer.save` writes."
     step, hist, rng = ck['step'], ck['history'], ck['rng']
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ValueError(f"checkpoint {path}: step={step!r} is invalid: expected an int >= 0")
+        raise ValueError(f"checkpoint {path}: step={short_repr(step)} is invalid: expected an int >= 0")
     if not isinstance(hist, (list, tuple)) or not all(isinstance(h, (list, tuple)) and len(h) == 2 and
                                                       all(map(_number, h)) for h in hist):
-        raise ValueError(f"checkpoint {path}: history={str(hist)[:60]} is invalid: expected a list of (step, loss) "
+        raise ValueError(f"checkpoint {path}: history={short_repr(hist)} is invalid: expected a list of (step, loss) "
                          f"pairs of numbers")
     ok = isinstance(rng, dict) and torch.is_tensor(rng.get('torch')) and rng['torch'].dtype == torch.uint8 and all(
         isinstance(rng.get(k), tuple) or isinstance(rng.get(k), dict) and all(x in rng[k] for x in keys)
         for k, keys in _RNG_KEYS.items())  # tuples: the pickled states of older checkpoints
-    if not ok: raise ValueError(f"checkpoint {path}: rng={str(rng)[:60]} is invalid: expected the random states "
+    if not ok: raise ValueError(f"checkpoint {path}: rng={short_repr(rng)} is invalid: expected the random states "
                                 f"'torch' (a uint8 tensor), 'numpy' ({', '.join(_RNG_KEYS['numpy'])}) and "
                                 f"'python' ({', '.join(_RNG_KEYS['python'])})")
 

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import get_device, load_torch, atomic_write_text, atomic_file, FolderLock
+from .core import get_device, load_torch, atomic_write_text, atomic_file, FolderLock, remove_stale_temps
 from .internals import check_regular_file, short_repr, json_once, MAX_TORCH_BYTES, MAX_TEXT_BYTES
 from .config import Config, config_to_dict, config_from_dict, build_rate_and_model
 from .generate import read_checkpoint, load_weights, ema_weights
@@ -89,11 +89,19 @@ def export_pretrained(checkpoint:str|Path, # a checkpoint written by dvit_train
         old = _card_or_none(name, folder)
         with atomic_file(pt) as f: f.write(data)
         atomic_write_text(text, folder/f'{name}.json')  # the commit: the card names the new weights from here on
-        stale = old.get('weights_file', f'{name}.pt') if old is not None else None  # what the old card named
-        if stale != pt.name and _is_weights_name(stale, name): (folder/stale).unlink(missing_ok=True)
+        # what earlier exports left: the old card's weights, and those of exports killed before their card was written
+        for w in folder.glob(f'{glob.escape(name)}.*pt'):
+            if w.name != pt.name and _is_export_name(w.name, name): w.unlink(missing_ok=True)
+        remove_stale_temps(folder)  # half-written files of killed writers
     return pt
 
 # %% ../nbs/17_pretrained.ipynb #19026175
+def _is_export_name(f:str, name:str) -> bool:
+    "Whether `f` is a weights file name that `export_pretrained` writes for `name`: `<name>.pt` or `<name>.<12 hex>.pt`."
+    h = f[len(name) + 1:-3]
+    return f == f'{name}.pt' or (f.startswith(f'{name}.') and f.endswith('.pt') and len(h) == 12 and
+                                 all(c in '0123456789abcdef' for c in h))
+
 def _is_weights_name(f, name:str) -> bool:
     "Whether `f` names a weights file of model `name` in its own folder: `<name>.pt` or `<name>.<hash>.pt`."
     return isinstance(f, str) and f == Path(f).name and (f == f'{name}.pt' or (
@@ -144,8 +152,10 @@ def load_pretrained(name:str, # a name of pretrained_names(), e.g. 'mnist4'
                          f"'{name}.pt' or '{name}.<hash>.pt' beside the card")
     pt = folder/f
     if _sha256(pt) != card.get('sha256'):
+        fix = ('reinstall dvit_nbdev' if folder.resolve() == pretrained_dir().resolve() else
+               'export the model again')
         raise ValueError(f"pretrained weights {pt} do not match the SHA-256 of their model card: the file was "
-                         f"changed or damaged; export the model again (or reinstall dvit_nbdev for a shipped one)")
+                         f"changed or damaged; {fix}")
     d = load_torch(pt, what='pretrained weights')
     if not (isinstance(d, dict) and isinstance(d.get('weights'), dict) and isinstance(d.get('config'), dict)):
         raise ValueError(f"pretrained weights {pt} hold no 'weights' and 'config'")
