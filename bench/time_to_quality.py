@@ -67,7 +67,7 @@ def main():
     out = Path(a.out or Path('runs/ttq')/Path(a.config).stem)
     tr = Trainer(cfg, out, progress=False)
     if a.steps: tr.cfg.training.max_seconds = None
-    else: tr.cfg.training.n_iters = 10**9
+    elif cfg.training.lr_decay == 'none': tr.cfg.training.n_iters = 10**9  # a decay keeps its n_iters (and may end first)
     info = dict(config=config_to_dict(cfg), args=vars(a), threads=torch.get_num_threads(), cpu=platform.processor() or platform.machine(),
                 params_M=sum(p.numel() for p in tr.model.parameters()) / 1e6, device=str(tr.device), rows=[])
     print(f"{Path(a.config).stem} {' '.join(a.set)}: {info['params_M']:.2f}M parameters, {info['threads']} threads, "
