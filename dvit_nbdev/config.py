@@ -92,6 +92,8 @@ class LossConfig:
     eps_ratio: float = cfg_field(1e-9, 'added to the denominators of probability ratios', valid=above(0))
     nll_weight: float = cfg_field(0., "weight of the cross-entropy term added to 'ct_elbo'", valid=not_below(0))
     min_time: float = cfg_field(0.01, 'smallest training time t, in (0, training.max_t)')
+    time_power: float = cfg_field(1., "'nll': training times min_time + (training.max_t - min_time) u^p, u ~ U(0, 1): "
+                                      "1 uniform, < 1 more large times, > 1 more small ones", valid=above(0))
     one_forward_pass: bool = cfg_field(True, "'ct_elbo' with one denoiser call (at x~), else two (unbiased)")
 
 # %% ../nbs/09_config.ipynb #bb47d931

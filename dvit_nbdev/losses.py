@@ -167,12 +167,15 @@ def loss_times(B:int, # batch size
                max_t:float=1., # largest time T
                device:str|torch.device|None=None, # device of the sampled times
                generator:torch.Generator|None=None, # random generator on that device
+               power:float=1., # sampled times are min_time + (max_t - min_time) u^power, u ~ U(0, 1); 1: uniform
               ) -> torch.Tensor:
-    "Times for a loss: `t` checked to lie in (0, max_t], or $U(\\text{min\\_time}, \\text{max\\_t})$ draws: (B,)."
+    "Times for a loss: `t` checked to lie in (0, max_t], or draws min_time + (max_t - min_time) u^power: (B,)."
     check_number(max_t, 'max_t', gt=0, what='the largest time T')
     check_number(min_time, 'min_time', gt=0, lt=max_t, what='the smallest sampled time, below max_t')
+    check_number(power, 'power', gt=0, what='the exponent of the uniform draws (1: uniform times)')
     if t is None:
-        return min_time + (max_t - min_time) * torch.rand(B, device=device, generator=generator)
+        u = torch.rand(B, device=device, generator=generator)
+        return min_time + (max_t - min_time) * (u if power == 1 else u.pow(power))
     t = batch_times(t, B).to(device)
     if (t <= 0).any() or (t > max_t).any():
         raise ValueError(f"t={describe(t, values=True)} is invalid: expected times in (0, max_t={max_t}]")
@@ -274,9 +277,10 @@ def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              min_time:float=0.01, # smallest sampled time
              max_t:float=1., # largest time T
              generator:torch.Generator|None=None, # random generator on x0's device
+             time_power:float=1., # sampled times min_time + (max_t - min_time) u^time_power (1: uniform)
             ) -> torch.Tensor:
     "Cross-entropy of $p_\\theta(x_0 \\mid x_t)$ against $x_0$, averaged over batch and dimensions: a scalar."
-    t = loss_times(loss_states(x0, rate.S).shape[0], t, min_time, max_t, x0.device, generator)
+    t = loss_times(loss_states(x0, rate.S).shape[0], t, min_time, max_t, x0.device, generator, time_power)
     loss = nll_terms(denoiser, rate, x0, t, y, generator).mean()
     check_finite({'nll': loss}, 'nll_loss')
     return loss
@@ -306,7 +310,7 @@ def register_loss(name:str, # the loss.name that selects it
 
 def _nll(net, rate, x0, y, L, max_t):
     "The NLL loss and its terms."
-    loss = nll_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t)
+    loss = nll_loss(net, rate, x0, y=y, min_time=L.min_time, max_t=max_t, time_power=L.time_power)
     return loss, dict(nll=loss.detach())
 
 def _ct_elbo(net, rate, x0, y, L, max_t):
@@ -314,5 +318,5 @@ def _ct_elbo(net, rate, x0, y, L, max_t):
     return ct_elbo(net, rate, x0, y=y, nll_weight=L.nll_weight, one_forward_pass=L.one_forward_pass,
                    min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, return_terms=True)
 
-register_loss('nll', _nll, reads=('min_time',))
+register_loss('nll', _nll, reads=('min_time', 'time_power'))
 register_loss('ct_elbo', _ct_elbo, reads=('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass'));
