@@ -281,7 +281,8 @@ def build_rate(R:RateConfig, # the rate section
                S:int, # number of data states (the absorbing rate adds a mask state)
               ):
     "The forward process that the rate section names (a name of `RATES`, notebook 01), on S data states."
-    if R.name not in RATES: raise ValueError(f"rate.name={short_repr(R.name)} is invalid: expected one of {list(RATES)}")
+    if R.name not in RATES:
+        raise ValueError(f"rate.name={short_repr(R.name)} is invalid: expected one of {list(RATES)}")
     spec = RATES[R.name]
     return spec.build(S, **{k: getattr(R, k) for k in spec.params})
 
@@ -298,7 +299,8 @@ def build_model(M:ModelConfig, # the model section
                 shape, # (C, H, W) of one image
                ) -> nn.Module:
     "The denoiser that the model section names (a `BACKBONES` entry, notebook 05), for images of `shape` and S states."
-    if M.name not in BACKBONES: raise ValueError(f"model.name={short_repr(M.name)} is invalid: expected one of {list(BACKBONES)}")
+    if M.name not in BACKBONES:
+        raise ValueError(f"model.name={short_repr(M.name)} is invalid: expected one of {list(BACKBONES)}")
     cls, (C, H, W) = BACKBONES[M.name].cls, shape
     takes = inspect.signature(cls).parameters
     kw = dict(img_size=(H, W), in_channels=C, num_states=S)

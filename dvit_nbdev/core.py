@@ -154,7 +154,8 @@ def get_device(device:str|torch.device|None=None, # 'cuda', 'cuda:1', 'mps', 'cp
     "The requested device, else `$DVIT_DEVICE`, else CUDA, MPS or CPU, whichever is first available."
     blank = isinstance(device, str) and not device.strip()
     if blank or device is not None and not isinstance(device, (str, torch.device)):
-        raise ValueError(f"device={short_repr(device)} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None (pick one)")
+        raise ValueError(f"device={short_repr(device)} is invalid: expected 'cuda', 'cuda:1', 'mps', 'cpu' or None "
+                         f"(pick one)")
     device = device or os.environ.get('DVIT_DEVICE') or None
     if device is None:
         if torch.cuda.is_available(): return torch.device('cuda')

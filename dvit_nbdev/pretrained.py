@@ -97,7 +97,7 @@ def export_pretrained(checkpoint:str|Path, # a checkpoint written by dvit_train
 
 # %% ../nbs/17_pretrained.ipynb #19026175
 def _is_export_name(f:str, name:str) -> bool:
-    "Whether `f` is a weights file name that `export_pretrained` writes for `name`: `<name>.pt` or `<name>.<12 hex>.pt`."
+    "Whether `f` is a weights file name `export_pretrained` writes for `name`: `<name>.pt` or `<name>.<12 hex>.pt`."
     h = f[len(name) + 1:-3]
     return f == f'{name}.pt' or (f.startswith(f'{name}.') and f.endswith('.pt') and len(h) == 12 and
                                  all(c in '0123456789abcdef' for c in h))

@@ -562,9 +562,9 @@ def exact_sample(denoiser, # f(x, t, y=None) -> logits of shape (n,) + shape + (
             jumps[jp] += 1
             if int(jumps.max()) > cap:  # the loop synchronises anyway (the `while` test)
                 raise RuntimeError(f"exact_sample: a chain made more than max_jumps={cap} jumps before t={min_t} (its "
-                                   f"cost follows its jumps, not num_grid, which is sampler.num_steps in a config); the "
-                                   f"learned rates jump far more than {EXACT_JUMPS_PER_DIM} times per dimension: use a "
-                                   f"leaping sampler such as tau_leaping")
+                                   f"cost follows its jumps, not num_grid, sampler.num_steps in a config); the learned "
+                                   f"rates jump far more than {EXACT_JUMPS_PER_DIM} times per dimension: use a leaping "
+                                   f"sampler such as tau_leaping")
         bar.n = int(node.min().clamp(max=num_grid)); bar.refresh()
         if it % CHECK_EVERY == 0: rev.rec.check()
     bar.close(); rev.rec.check()

@@ -220,9 +220,9 @@ class Trainer:
         "Train until step `n_iters` (default: training.n_iters), holding the output folder's lock."
         T = self.cfg.training
         if n_iters is not None and n_iters > T.n_iters and T.lr_decay != 'none':
-            raise ValueError(f"n_iters={short_repr(n_iters)} is invalid with training.lr_decay={T.lr_decay!r}: expected "
-                             f"at most training.n_iters={T.n_iters}, where the learning rate reaches 0; raise "
-                             f"training.n_iters instead")
+            raise ValueError(f"n_iters={short_repr(n_iters)} is invalid with training.lr_decay={T.lr_decay!r}: "
+                             f"expected at most training.n_iters={T.n_iters}, where the learning rate reaches 0; "
+                             f"raise training.n_iters instead")
         n_iters = n_iters or T.n_iters
         S_freq, C_freq, log_freq = (self.cfg.sampler.sample_freq, self.cfg.saving.checkpoint_freq,
                                     self.cfg.training.log_freq)
