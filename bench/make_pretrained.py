@@ -40,6 +40,8 @@ def main():
     ap.add_argument('--seed', type=int, default=0, help='seed of the samples and the bound (default: 0)')
     ap.add_argument('--dtype', default='float32', help="storage of the weights: 'float32' (default) or 'float16'")
     ap.add_argument('--note', default='', help='anything else the card should say')
+    ap.add_argument('--sampler_steps', type=int, default=None,
+                    help="sampler.num_steps of the card's sampler (default: the checkpoint's config)")
     ap.add_argument('--init_card', default=None,
                     help="the model card of the network the run started from (dvit_train --init): the card then lists "
                          "both stages, and its steps and seconds are the sums")
@@ -52,7 +54,8 @@ def main():
     card = dict(description=a.description, command=a.command, train_steps=int(m[1]), train_seconds=int(m[2]),
                 hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.train_threads or a.threads} torch "
                          f"thread(s), no GPU",
-                torch=torch.__version__, sampler_overrides={}, note=a.note)
+                torch=torch.__version__, note=a.note,
+                sampler_overrides={} if a.sampler_steps is None else {'sampler.num_steps': a.sampler_steps})
     if a.init_card:  # a warm start: the earlier stage's record, as its card says, then this one
         old = json.loads(Path(a.init_card).read_text())
         stages = old.get('stages') or [dict(command=old['command'], steps=old['train_steps'],
