@@ -126,6 +126,7 @@ class DiT(nn.Module):
                 y:torch.Tensor|None=None, # labels (B,) or None (the null class of a conditional model)
                 x0:torch.Tensor|None=None, # states shaped as x: return their log-probabilities (B, D) instead
                 probs:bool=False, # probabilities instead of logits (what a sampler needs; see DenoiserIO.decode)
+                dims:torch.Tensor|None=None, # (B, k) flat dimensions: only their logits, (B, k, S) (a CT-ELBO's subset)
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
@@ -133,8 +134,7 @@ class DiT(nn.Module):
         h = self.patch(self.io.encode(x)) + self.pos_embed  # (B, N, dim)
         for blk in self.blocks: h = run_block(blk, h, c, use_checkpoint=self.use_checkpoint)
         out = self.head(self.final(h, c))  # (B, out_dim, H, W)
-        if x0 is not None: return self.io.log_prob(out, x, x0.reshape(x.shape))  # (B, D)
-        return self.io.decode(out, x, flat, probs)  # (B, C, H, W, S)
+        return self.io.output(out, x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
 
 # %% ../nbs/06_dit.ipynb #83addf0a
 DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states

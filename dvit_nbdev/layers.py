@@ -252,19 +252,25 @@ def decode(self:DenoiserIO,
            x:torch.Tensor, # the input states (B, C, H, W)
            flat:bool=False, # return (B, D, S) instead of (B, C, H, W, S)
            probs:bool=False, # the probabilities instead of the logits (for a logistic output without logarithms)
+           dims:torch.Tensor|None=None, # (B, k) flat dimensions in [0, D): only their rows, (B, k, S)
           ) -> torch.Tensor:
-    "Float32 logits (B, C, H, W, S) of $p_\\theta(x_0 \\mid x_t)$ (or its probabilities), or (B, D, S) when `flat`."
+    "Float32 logits (B, C, H, W, S) of $p_\\theta(x_0 \\mid x_t)$ (or its probabilities), (B, D, S) when `flat`."
     B, C, H, W, S = len(x), self.C, self.H, self.W, self.S
+    if dims is not None: check_shape(check_integer(dims, 'dims'), (B, None), 'dims', 'flat dimensions (B, k)')
+    def pick(a):  # (B, C, H, W, *rest) -> (B, k, *rest) at dims: before the S-wide tables of a logistic output
+        a = a.reshape(B, C * H * W, *a.shape[4:])
+        return a.gather(1, dims.long().reshape(B, -1, *[1] * (a.dim() - 2)).expand(-1, -1, *a.shape[2:]))
+    keep = (lambda a: a) if dims is None else pick
     if self.model_output == 'logits':
-        logits = out.float().reshape(B, C, S, H, W).permute(0, 1, 3, 4, 2).contiguous()  # (B, C, H, W, S)
+        logits = keep(out.float().reshape(B, C, S, H, W).permute(0, 1, 3, 4, 2)).contiguous()  # (B, C, H, W, S)
         if probs: logits = torch.softmax(logits, -1)
     elif self.K == 1:
-        mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W)
+        mean, log_s = map(keep, self.logistic_pars(out, x))  # each (B, C, H, W), or (B, k)
         logits = (discretized_logistic_probs if probs else discretized_logistic_logits)(mean, log_s, S)
     else:
-        w, mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W, K)
+        w, mean, log_s = map(keep, self.logistic_pars(out, x))  # each (B, C, H, W, K), or (B, k, K)
         logits = (discretized_mixture_probs if probs else discretized_mixture_logits)(w, mean, log_s, S)
-    return logits.reshape(B, C * H * W, S) if flat else logits
+    return logits.reshape(B, C * H * W, S) if flat and dims is None else logits
 
 @patch
 def logistic_pars(self:DenoiserIO,
@@ -298,6 +304,22 @@ def log_prob(self:DenoiserIO,
         return discretized_logistic_log_prob(mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
     w, mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W, K)
     return discretized_mixture_log_prob(w, mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
+
+@patch
+def output(self:DenoiserIO,
+           out:torch.Tensor, # the backbone's per-pixel output (B, out_dim, H, W)
+           x:torch.Tensor, # the input states (B, C, H, W)
+           flat:bool=False, # (B, D, S) instead of (B, C, H, W, S)
+           x0:torch.Tensor|None=None, # states shaped as x: their log-probabilities (B, D) instead (`log_prob`)
+           probs:bool=False, # probabilities instead of logits (`decode`)
+           dims:torch.Tensor|None=None, # (B, k) flat dimensions: only their rows, (B, k, S) (`decode`)
+          ) -> torch.Tensor:
+    "What a backbone's `forward` returns: `log_prob` at `x0`, else `decode`; x0 with probs or dims is an error."
+    if x0 is None: return self.decode(out, x, flat, probs, dims)
+    if probs or dims is not None:
+        raise ValueError(f"x0 with {'probs=True' if probs else f'dims={describe(dims)}'} is invalid: expected one of "
+                         "them (x0 asks for log-probabilities at x0 alone)")
+    return self.log_prob(out, x, x0.reshape(x.shape))  # (B, D)
 
 # %% ../nbs/05_layers.ipynb #7a992c40
 def patchify(x:torch.Tensor, # images (B, c, H, W)

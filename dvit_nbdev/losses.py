@@ -10,15 +10,15 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from .core import check_shape, non_finite
-from .internals import describe
+from .internals import describe, short_repr
 from .rates import Rate, Kernel, check_number
 from .forward import flat_states, batch_times, sample_jump
-from .layers import check_labels
+from .layers import check_labels, check_integer
 
 # %% auto #0
-__all__ = ['LOSSES', 'denoise', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels', 'reverse_rates_at',
-           'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'sig_term', 'loss_states', 'loss_times',
-           'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'denoiser_takes_x0', 'nll_loss', 'LossSpec',
+__all__ = ['LOSSES', 'denoise', 'denoiser_accepts', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels',
+           'reverse_rates_at', 'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'sig_term', 'loss_states',
+           'loss_times', 'loss_dims', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'nll_loss', 'LossSpec',
            'register_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
@@ -29,15 +29,29 @@ def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
             shape:tuple, # the data shape (B, *shape) to call the denoiser with
             S:int, # number of states the logits must cover
             probs:bool=False, # ask for probabilities instead (`probs=True`: a DiT's or U-ViT's keyword)
+            dims:torch.Tensor|None=None, # (B, k) flat dimensions: the logits of these alone, (B, k, S)
            ) -> torch.Tensor:
-    "Call `denoiser` on flattened states and check its logits; return them as (B, D, S)."
-    if probs: logits = denoiser(x.view(shape), t, y, probs=True)
-    else: logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
+    "Call `denoiser` on flattened states and check its logits; return them as (B, D, S), or (B, k, S) at `dims`."
+    picked = dims is not None and denoiser_accepts(denoiser, 'dims')
+    if picked:  # DiT, U-ViT: S-wide tables at these dimensions only
+        kw = dict(dims=dims) | ({} if y is None else dict(y=y)) | (dict(probs=True) if probs else {})
+        want, logits = (x.shape[0], dims.shape[1], S), denoiser(x.view(shape), t, **kw)
+    else:
+        want = (*shape, S)
+        if probs: logits = denoiser(x.view(shape), t, y, probs=True)
+        else: logits = denoiser(x.view(shape), t, y) if y is not None else denoiser(x.view(shape), t)
     if not isinstance(logits, torch.Tensor):  # a type and a shape check: no host sync, so at every call
-        raise TypeError(f"logits={describe(logits)} is invalid: expected a tensor of shape {(*shape, S)}, "
+        raise TypeError(f"logits={describe(logits)} is invalid: expected a tensor of shape {want}, "
                         f"(B, *shape, S) (the denoiser's output)")
-    check_shape(logits, (*shape, S), 'logits', "the denoiser's output, (B, *shape, S) with the rate's S")
-    return logits.reshape(x.shape[0], -1, S)
+    check_shape(logits, want, 'logits', "the denoiser's output, (B, *shape, S) with the rate's S")
+    logits = logits.reshape(x.shape[0], -1, S)
+    return logits if dims is None or picked else logits.gather(1, dims[..., None].expand(-1, -1, S))
+
+def denoiser_accepts(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
+                     keyword:str, # a keyword of the network's `forward`: 'x0', 'dims', 'probs'
+                    ) -> bool:
+    "Whether the network inside `denoiser` takes `keyword` (DiT and U-ViT take x0, dims and probs)."
+    return any(keyword in inspect.signature(f.forward).parameters for f in unwrapped(denoiser) if hasattr(f, 'forward'))
 
 # %% ../nbs/03_losses.ipynb #5ce7a002
 def state_nll(logits:torch.Tensor, # logits (B, D, S)
@@ -181,6 +195,25 @@ def loss_times(B:int, # batch size
         raise ValueError(f"t={describe(t, values=True)} is invalid: expected times in (0, max_t={max_t}]")
     return t
 
+def loss_dims(dims:int|torch.Tensor|None, # None: every dimension; k: k random ones per datum; or given (B, k)
+              shape:tuple, # (B, D): the flattened data's shape
+              device:str|torch.device|None=None, # device of drawn dimensions
+              generator:torch.Generator|None=None, # random generator on that device
+             ) -> torch.Tensor|None:
+    "The dimensions a loss sums over: None (all), or (B, k) int64 indices (k distinct ones per datum for an int k)."
+    if dims is None: return None
+    B, D = shape
+    if isinstance(dims, torch.Tensor):  # given dimensions (a test's): checked, values too (one host sync)
+        check_shape(check_integer(dims, 'dims'), (B, None), 'dims', 'flat dimensions, (B, k)')
+        if dims.shape[1] == 0 or dims.min() < 0 or dims.max() >= D:
+            raise ValueError(f"dims={describe(dims, values=True)} is invalid: expected dimensions in [0, D={D}), "
+                             "at least one per datum")
+        return dims.long()
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= D:
+        raise ValueError(f"dims={short_repr(dims)} is invalid: expected None (every dimension), an int in "
+                         f"[1, D={D}] or a (B, k) tensor of dimensions")
+    return torch.rand(B, D, device=device, generator=generator).argsort(1)[:, :dims]  # k distinct, uniformly
+
 def check_finite(terms:dict, # name -> tensor
                  where:str='loss', # what is being checked, for the message
                 ):
@@ -203,6 +236,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                   eps_ratio:float=1e-9, # added to the denominators of probability ratios, >= 0
                   with_const:bool=False, # also return the theta-free term 'const'
                   generator:torch.Generator|None=None, # random generator on x0's device
+                  dims:int|torch.Tensor|None=None, # None: every dimension; k: sums over k random ones x D/k; or (B, k)
                  ) -> dict:
     "Per-datum terms of the CT-ELBO: dict of (B,) tensors 'reg', 'sig', 'nll', 't' (and 'const')."
     # eps_ratio = 0 gives the exact ratios (fine where P_t has no zeros, as for the uniform process)
@@ -213,19 +247,37 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     k = rate.at(t)  # P_t and R_t, once for the whole call
     x = k.sample_rows(x0f, generator)  # x ~ q_t(. | x0)
     xt = sample_jump(x, k, generator)  # x~ ~ r_t(. | x)
-    logits_t = denoise(denoiser, xt, t, y, x0.shape, rate.S)
-    rr_t = reverse_rates_at(logits_t, xt, k, eps_ratio)
-    if one_forward_pass: logits_x, rr_x = logits_t, rr_t  # reg at x~ too (App. C.4)
-    else:
-        logits_x = denoise(denoiser, x, t, y, x0.shape, rate.S)
-        rr_x = reverse_rates_at(logits_x, x, k, eps_ratio)
     # A state that cannot be left (Z_t(x) = 0: the absorbing process's all-mask state) makes no jump: its sig is 0.
-    can_jump = k.exit_rates().gather(1, x).sum(1) > 0  # (B,)
-    sig = torch.where(can_jump, sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
-    terms = dict(reg=rr_x.sum((1, 2)), sig=sig,
-                 nll=state_nll(logits_x, x0f).mean(1), t=t)
+    Z = k.exit_rates().gather(1, x).sum(1)  # (B,): Z_t(x)
+    J = loss_dims(dims, x0f.shape, x0.device, generator)  # None, or (B, k): the dimensions of the sums
+    if J is not None: terms = _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, J, Z, one_forward_pass, x0.shape,
+                                                rate.S, eps_ratio)
+    else:
+        logits_t = denoise(denoiser, xt, t, y, x0.shape, rate.S)
+        rr_t = reverse_rates_at(logits_t, xt, k, eps_ratio)
+        if one_forward_pass: logits_x, rr_x = logits_t, rr_t  # reg at x~ too (App. C.4)
+        else:
+            logits_x = denoise(denoiser, x, t, y, x0.shape, rate.S)
+            rr_x = reverse_rates_at(logits_x, x, k, eps_ratio)
+        sig = torch.where(Z > 0, sig_term(rr_t, x0f, xt, k, eps_ratio), 0.)
+        terms = dict(reg=rr_x.sum((1, 2)), sig=sig, nll=state_nll(logits_x, x0f).mean(1), t=t)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms
+
+def _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, J, Z, one_forward_pass, shape, S, eps_ratio):
+    "Terms from the k dimensions J (B, k): reg and nll over J (reg x D/k); sig at the jump's dimension alone."
+    moved = (xt != x).float().argmax(1, keepdim=True)  # (B, 1): the dimension of the jump (any one where none was made)
+    Jt = torch.cat([J, moved], 1)  # (B, k + 1): sig's dimension last
+    logits_t = denoise(denoiser, xt, t, y, shape, S, dims=Jt)  # (B, k + 1, S): S-wide tables of these alone
+    rr_t = reverse_rates_at(logits_t, xt.gather(1, Jt), k, eps_ratio)  # (B, k + 1, S)
+    if one_forward_pass: logits_x, rr_x = logits_t[:, :-1], rr_t[:, :-1]  # reg at x~ too (App. C.4)
+    else:
+        logits_x = denoise(denoiser, x, t, y, shape, S, dims=J)
+        rr_x = reverse_rates_at(logits_x, x.gather(1, J), k, eps_ratio)
+    back = rr_t[:, -1].gather(1, x.gather(1, moved))[:, 0]  # (B,): rate of the jump back, x~ -> x
+    sig = torch.where(Z > 0, -Z * torch.log(torch.where(Z > 0, back, 1.)), 0.)  # -Z_t(x) log R^(x~ -> x)
+    reg = rr_x.sum((1, 2)) * (x.shape[1] / J.shape[1])  # a sum over k random dimensions, scaled up: unbiased
+    return dict(reg=reg, sig=sig, nll=state_nll(logits_x, x0f.gather(1, J)).mean(1), t=t)
 
 # %% ../nbs/03_losses.ipynb #a996c067
 def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
@@ -234,7 +286,7 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
             *,
             nll_weight:float=0., # weight of the cross-entropy term, >= 0
             return_terms:bool=False, # also return the dict of per-datum terms
-            **kwargs:dict, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator: see `ct_elbo_terms`
+            **kwargs:dict, # t, y, one_forward_pass, min_time, max_t, eps_ratio, generator, dims: see `ct_elbo_terms`
            ):
     "The CT-ELBO training loss, mean(reg) + mean(sig) + nll_weight times mean(nll): a scalar (and the terms)."
     check_number(nll_weight, 'nll_weight', ge=0, what='the weight of the cross-entropy term')
@@ -255,18 +307,13 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     x0f = loss_states(x0, rate.S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     x = rate.at(t).sample_rows(x0f, generator)
-    if denoiser_takes_x0(denoiser):  # the network computes log p(x0 | x) itself: no (B, D, S) logits are returned
+    if denoiser_accepts(denoiser, 'x0'):  # the network computes log p(x0 | x) itself: no (B, D, S) logits are returned
         kw = dict(x0=x0f.view(x0.shape)) | ({} if y is None else dict(y=y))
         lp = denoiser(x.view(x0.shape), t, **kw)
         check_shape(lp, tuple(x0f.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
         return -lp
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
     return state_nll(logits, x0f)
-
-def denoiser_takes_x0(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
-                     ) -> bool:
-    "Whether the network returns $\\log p_\\theta(x_0 \\mid x)$ (B, D) when called with `x0=` (DiT and U-ViT do)."
-    return any('x0' in inspect.signature(f.forward).parameters for f in unwrapped(denoiser) if hasattr(f, 'forward'))
 
 def nll_loss(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
              rate:Rate, # the forward process
@@ -316,7 +363,7 @@ def _nll(net, rate, x0, y, L, max_t):
 def _ct_elbo(net, rate, x0, y, L, max_t):
     "The CT-ELBO and its terms."
     return ct_elbo(net, rate, x0, y=y, nll_weight=L.nll_weight, one_forward_pass=L.one_forward_pass,
-                   min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, return_terms=True)
+                   min_time=L.min_time, max_t=max_t, eps_ratio=L.eps_ratio, dims=L.num_dims or None, return_terms=True)
 
 register_loss('nll', _nll, reads=('min_time', 'time_power'))
-register_loss('ct_elbo', _ct_elbo, reads=('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass'));
+register_loss('ct_elbo', _ct_elbo, reads=('min_time', 'eps_ratio', 'nll_weight', 'one_forward_pass', 'num_dims'));

@@ -462,6 +462,24 @@ class LazyKernel(DenseKernel):
             ub = torch.minimum(u[b] * total, torch.nextafter(total, torch.zeros_like(total)))  # strictly below total
             out[b] = torch.searchsorted(c, ub, right=True)[:, 0]
         return out
+    def _few(self, n:int) -> bool:
+        "Whether n (datum, dimension) rows are cheaper from the factors (2 n S^2) than from dense matrices (U S^3)."
+        return self._P is None and n < len(self.t_u) * self.S
+    def _growth(self):
+        "exp(B(t) lambda) of each datum's time: (B, S) float64, the diagonal of the factored P_t|0."
+        r = self.rate
+        return torch.exp(_schedule_at(r, self.t_u, 'B')[:, None].to(r._lam.device) * r._lam)[self.inv.to(r._lam.device)]
+    def cols(self, x):
+        # A few columns (a loss on a subset of dimensions, notebook 03) come from the factors, as rows do above.
+        if not self._few(x.numel()): return super().cols(x)
+        r, dev = self.rate, x.device
+        left, right = r._left.to(dev), r._right.to(dev)
+        c = (right.T[x] * self._growth().to(dev)[:, None, :]) @ left.T  # (B, n, S): P(., x^d) of each datum's time
+        return c.clamp_min_(0).float()  # as `_expm` clamps the dense matrices' round-off
+    def mul(self, w):
+        if not self._few(w.shape[0] * w.shape[1]): return super().mul(w)
+        r, dev = self.rate, w.device
+        return (((w.double() @ r._left.to(dev)) * self._growth().to(dev)[:, None, :]) @ r._right.to(dev)).float()
 
 # %% ../nbs/01_rates.ipynb #f03d7ef6
 @patch

@@ -119,6 +119,7 @@ class UViT(nn.Module):
                 y:torch.Tensor|None=None, # labels (B,) or None (the null class of a conditional model)
                 x0:torch.Tensor|None=None, # states shaped as x: return their log-probabilities (B, D) instead
                 probs:bool=False, # probabilities instead of logits (what a sampler needs; see DenoiserIO.decode)
+                dims:torch.Tensor|None=None, # (B, k) flat dimensions: only their logits, (B, k, S) (a CT-ELBO's subset)
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
@@ -130,8 +131,7 @@ class UViT(nn.Module):
         for blk in self.out_blocks:
             h = run_block(blk, h, skips.pop(), use_checkpoint=self.use_checkpoint)
         h = self.decoder(self.norm(h))[:, self.num_extra_tokens:]  # (B, N, token_dim): patch tokens only
-        if x0 is not None: return self.io.log_prob(self.head(h), x, x0.reshape(x.shape))  # (B, D)
-        return self.io.decode(self.head(h), x, flat, probs)  # (B, C, H, W, S)
+        return self.io.output(self.head(h), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
 
 # %% ../nbs/07_uvit.ipynb #fa516657
 UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states
