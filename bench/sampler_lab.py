@@ -11,6 +11,11 @@ step from MNIST's training histogram, `jump_times`; notebook 04). A masked-diffu
 
     python bench/sampler_lab.py mnist16_masked --samplers carry_over:uniform remdm:2 first_hitting --nfe 16 64 256
 
+A sampler may carry settings of the sampler section after its grid, `name:grid:key=value,key=value`:
+
+    python bench/sampler_lab.py mnist256 --samplers tau_leaping:uniform \
+        pc_tau_leaping:uniform:num_corrector_steps=1,corrector_entry_time=0.1 --nfe 128 256 --seeds 0
+
 A sampler's step count is the NFE divided by its network calls per step, and the NFE written is its calls per image
 with that step count, the final argmax step included: both from the sampler's registry entry (`SamplerSpec.calls`,
 notebook 04). A sampler whose calls do not depend on the step count (first hitting) runs once. For
@@ -45,7 +50,7 @@ def main():
     ap.add_argument('--resume', action='store_true', help='keep the rows already in --out and skip their points')
     a = ap.parse_args()
     import torch
-    from dvit_nbdev.config import SamplerConfig, check_config
+    from dvit_nbdev.config import SamplerConfig, check_config, apply_overrides
     from dvit_nbdev.core import atomic_write_text
     from dvit_nbdev.metrics import evaluate_model
     from dvit_nbdev.pretrained import load_pretrained
@@ -56,7 +61,11 @@ def main():
     done = {(r['sampler'], r['nfe_asked'], r['seed']) for r in rows}
     for spec in a.samplers:
         name, _, grid = spec.partition(':')
-        calls = lambda steps: SAMPLERS[name].calls(dataclasses.replace(cfg.sampler, name=name, num_steps=steps),
+        grid, _, sets = grid.partition(':')  # name:grid:key=value,key=value (settings of the sampler section)
+        pairs = dict(o.split('=', 1) for o in sets.split(',') if o)
+        parsed = apply_overrides(cfg, {'sampler.name': name} | {f'sampler.{k}': v for k, v in pairs.items()}) if pairs else cfg
+        own = {k: getattr(parsed.sampler, k) for k in pairs}  # typed and checked as a config file's would be
+        calls = lambda steps: SAMPLERS[name].calls(dataclasses.replace(cfg.sampler, name=name, num_steps=steps, **own),
                                                    cfg.training.max_t, tuple(cfg.data.shape))
         per_step = calls(2) - calls(1)  # the network calls of one step (0: the calls do not follow the steps)
         for nfe in (a.nfe if per_step else [calls(1)]):
@@ -68,7 +77,7 @@ def main():
             sec = dataclasses.replace(cfg.sampler, name=name, time_grid=SamplerConfig.time_grid,
                                       remask_rate=SamplerConfig.remask_rate)
             c = dataclasses.replace(cfg, sampler=dataclasses.replace(
-                sec, **{k: v for k, v in want.items() if k in SAMPLERS[name].reads}))
+                sec, **{k: v for k, v in want.items() if k in SAMPLERS[name].reads} | own))
             check_config(c)
             extra = dict(time_grid=jump_grid(rate, c, steps)) if grid == 'jumps' else {}
             for seed in a.seeds:

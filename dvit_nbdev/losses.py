@@ -91,6 +91,7 @@ def reverse_rates_at(logits:torch.Tensor, # denoiser logits (B, D, S)
                      x:torch.Tensor, # current states (B, D)
                      kernel:Kernel, # rate.at(t): P_{t|0} and R_t at the B times
                      eps_ratio:float=1e-9, # added to the denominators P(x0, x^d)
+                     for_sums:bool=False, # the rates only enter sums: the kernel may round an entry a little below 0
                     ) -> torch.Tensor:
     "Reverse rates (B, D, S) at flat states `x` from a kernel, zero where s = x^d; no value checks, no host sync."
     if logits.shape != (*x.shape, kernel.S):
@@ -98,7 +99,7 @@ def reverse_rates_at(logits:torch.Tensor, # denoiser logits (B, D, S)
                          f"(x's shape + (S,))")
     p0 = torch.softmax(logits.float(), -1)  # (B, D, S): p_theta(x0^d | x)
     w = p0 / (kernel.cols(x) + eps_ratio)  # (B, D, S): p_theta(x0 | x) / P(x0, x^d)
-    rr = kernel.rate_cols(x) * kernel.mul(w)  # R(s, x^d) * sum_x0 w(x0) P(x0, s)
+    rr = kernel.rate_cols(x) * (kernel.mul_for_sums if for_sums else kernel.mul)(w)  # R(s, x^d) sum_x0 w(x0) P(x0, s)
     return rr.scatter(-1, x[..., None], 0.)
 
 def check_finite_rates(rr:torch.Tensor, # rates (B, D, S)
@@ -269,12 +270,14 @@ def _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, J, Z, one_forward_pass, sha
     moved = (xt != x).float().argmax(1, keepdim=True)  # (B, 1): the dimension of the jump (any one where none was made)
     Jt = torch.cat([J, moved], 1)  # (B, k + 1): sig's dimension last
     logits_t = denoise(denoiser, xt, t, y, shape, S, dims=Jt)  # (B, k + 1, S): S-wide tables of these alone
-    rr_t = reverse_rates_at(logits_t, xt.gather(1, Jt), k, eps_ratio)  # (B, k + 1, S)
-    if one_forward_pass: logits_x, rr_x = logits_t[:, :-1], rr_t[:, :-1]  # reg at x~ too (App. C.4)
-    else:
-        logits_x = denoise(denoiser, x, t, y, shape, S, dims=J)
-        rr_x = reverse_rates_at(logits_x, x.gather(1, J), k, eps_ratio)
-    back = rr_t[:, -1].gather(1, x.gather(1, moved))[:, 0]  # (B,): rate of the jump back, x~ -> x
+    logits_x, at_x = (logits_t[:, :-1], xt.gather(1, J)) if one_forward_pass else (  # reg at x~ (App. C.4), or at x
+        denoise(denoiser, x, t, y, shape, S, dims=J), x.gather(1, J))
+    rr_x = reverse_rates_at(logits_x, at_x, k, eps_ratio, for_sums=True)  # (B, k, S), summed below
+    # the jump back x~ -> x: R(x^d, x~^d) sum_x0 p(x0 | x~) P(x0, x^d) / P(x0, x~^d), d the jump's dimension; columns of
+    # P are never below 0, so neither is this rate, whose logarithm sig takes
+    xd, xtd = x.gather(1, moved), xt.gather(1, moved)  # (B, 1)
+    p0 = torch.softmax(logits_t[:, -1:].float(), -1)  # (B, 1, S)
+    back = k.rate_cols(xtd).gather(-1, xd[..., None])[:, 0, 0] * (p0 * k.cols(xd) / (k.cols(xtd) + eps_ratio)).sum((1, 2))
     sig = torch.where(Z > 0, -Z * torch.log(torch.where(Z > 0, back, 1.)), 0.)  # -Z_t(x) log R^(x~ -> x)
     reg = rr_x.sum((1, 2)) * (x.shape[1] / J.shape[1])  # a sum over k random dimensions, scaled up: unbiased
     return dict(reg=reg, sig=sig, nll=state_nll(logits_x, x0f.gather(1, J)).mean(1), t=t)

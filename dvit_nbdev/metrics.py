@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from torchmetrics.image.fid import FrechetInceptionDistance
 from .core import cache_dir, data_root, atomic_save, check_states, check_shape, states_to_images, masks_to_black
-from .rates import Rate, DenseKernel
+from .rates import Rate, DenseKernel, LazyKernel
 from .forward import flat_states, batch_times
 from .losses import denoise, ct_elbo_terms, check_finite, reverse_rates_at, cond_reverse_rates, nll_terms
 from .sampling import INITIAL_DISTS, SAMPLERS
@@ -54,8 +54,10 @@ def prior_kl(x0:torch.Tensor, # clean states (B, *shape) in [0, S)
     p = reference_probs(rate, initial_dist)  # (S,)
     u, inv = x0f.unique(return_inverse=True)  # (K,) the clean states present, (B, D) which one each pixel holds
     t = torch.tensor([float(max_t)], dtype=torch.float64)
-    kern = rate.at(t)  # a closed-form kernel (uniform, absorbing) gives rows without an S x S matrix
-    P = (rate.transition(t, torch.float64)[0][u] if isinstance(kern, DenseKernel) else kern.rows(u[None])[0]).double()
+    kern = rate.at(t)  # closed forms (uniform, absorbing) and the factors of a reversible rate: no S x S matrix
+    if isinstance(kern, LazyKernel): P = kern.rows64(u[None])[0]  # (K, S) float64
+    elif isinstance(kern, DenseKernel): P = rate.transition(t, torch.float64)[0][u]
+    else: P = kern.rows(u[None])[0].double()
     kl = (torch.special.xlogy(P, P) - torch.special.xlogy(P, p[None])).sum(1)  # (K,): one KL per clean state
     bad = [s for s, v in zip(u.tolist(), kl.tolist()) if not math.isfinite(v)]
     if bad: raise ValueError(f"the prior term is infinite: q_(T|0) at max_t={max_t} puts mass on states where p_ref "

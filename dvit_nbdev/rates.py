@@ -386,6 +386,10 @@ class Kernel:
             ) -> torch.Tensor:
         "$w\\,P_{t|0}$ for w (B, D, S): (B, D, S)."
         raise NotImplementedError
+    def mul_for_sums(self, w:torch.Tensor, # weights (B, D, S), one row vector per dimension
+                    ) -> torch.Tensor:
+        "`mul`, or a faster route whose round-off may leave entries of $w P$ ~1e-16 x their scale below 0: for sums."
+        return self.mul(w)
     def exit_rates(self) -> torch.Tensor:
         "The rates of leaving each state, $-\\mathrm{diag}\\,R_t$: (B, S)."
         raise NotImplementedError
@@ -450,10 +454,8 @@ class LazyKernel(DenseKernel):
         # occur, from the float64 eigendecomposition: no (U, S, S) product, no R_t. On the CPU, each datum's (D, S)
         # cumulated rows stay in cache; the uniforms are those of `sample_from_cdf`, so the draws are the same.
         if self._P is not None or x.device.type != 'cpu': return super().sample_rows(x, generator)
-        S, r = self.S, self.rate
-        uk, kinv = torch.unique(self.inv[:, None] * S + x, return_inverse=True)  # (K,) distinct pairs, (B, D)
-        tau = _schedule_at(r, self.t_u, 'B').cpu()[uk // S]  # (K,)
-        cdf = ((r._left[uk % S] * torch.exp(tau[:, None] * r._lam)) @ r._right).float().cumsum(-1)  # (K, S)
+        uk, kinv = torch.unique(self.inv[:, None] * self.S + x, return_inverse=True)  # (K,) distinct pairs, (B, D)
+        cdf = self._pair_rows(uk).float().cumsum(-1)  # (K, S)
         u = torch.rand(*x.shape, 1, generator=generator, dtype=cdf.dtype)  # (B, D, 1)
         out = torch.empty_like(x)
         for b in range(len(x)):
@@ -462,6 +464,16 @@ class LazyKernel(DenseKernel):
             ub = torch.minimum(u[b] * total, torch.nextafter(total, torch.zeros_like(total)))  # strictly below total
             out[b] = torch.searchsorted(c, ub, right=True)[:, 0]
         return out
+    def _pair_rows(self, pairs):
+        "Rows P(v, .) of (time, state) pairs given as (index of the time) * S + v: (K, S) float64, from the factors."
+        r = self.rate
+        tau = _schedule_at(r, self.t_u, 'B').to(r._lam.device)[pairs // self.S]  # (K,)
+        return ((r._left[pairs % self.S] * torch.exp(tau[:, None] * r._lam)) @ r._right).clamp_min_(0)
+    def rows64(self, x:torch.Tensor, # states (B, D) in [0, S), on the CPU
+              ) -> torch.Tensor:
+        "$P_{t|0}(x^d, \\cdot)$ in float64 from the eigendecomposition, without any S x S product: (B, D, S)."
+        uk, kinv = torch.unique(self.inv[:, None].to(x.device) * self.S + x, return_inverse=True)
+        return self._pair_rows(uk.to(self.rate._lam.device))[kinv].to(x.device)
     def _few(self, n:int) -> bool:
         "Whether n (datum, dimension) rows are cheaper from the factors (2 n S^2) than from dense matrices (U S^3)."
         return self._P is None and n < len(self.t_u) * self.S
@@ -476,7 +488,7 @@ class LazyKernel(DenseKernel):
         left, right = r._left.to(dev), r._right.to(dev)
         c = (right.T[x] * self._growth().to(dev)[:, None, :]) @ left.T  # (B, n, S): P(., x^d) of each datum's time
         return c.clamp_min_(0).float()  # as `_expm` clamps the dense matrices' round-off
-    def mul(self, w):
+    def mul_for_sums(self, w):
         if not self._few(w.shape[0] * w.shape[1]): return super().mul(w)
         r, dev = self.rate, w.device
         return (((w.double() @ r._left.to(dev)) * self._growth().to(dev)[:, None, :]) @ r._right.to(dev)).float()
