@@ -6,7 +6,10 @@
 The run's folder must hold checkpoint.pt and the log of its dvit_train command (train.log, or --log): the training
 seconds are read from its last line ("trained ... to step N in Xs"). A run started from another model's weights
 (`dvit_train --init`) names that model's card with --init_card: the new card lists both stages (command, steps,
-seconds, hardware, and the hash of the weights the second started from) and sums their steps and seconds. The EMA
+seconds, hardware, and the hash of the weights the second started from) and sums their steps and seconds; a run
+continued in its own folder (`dvit_train --resume`) names its earlier card with --resumed_card (the log's seconds are
+then the second stage's). --sampler sets the card's sampler (`sampler_overrides`, e.g. `name=pc_tau_leaping
+num_corrector_steps=1`). The EMA
 weights are exported first (in --dtype), then measured as a user loads them (`evaluate_pretrained`, notebook 17):
 FID (the package's metric, with its floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on
 the first --bpd_images MNIST test images; both, the commands and the hardware go into the card. Writes
@@ -14,6 +17,7 @@ dvit_nbdev/pretrained/<name>.<hash>.pt and <name>.json (`export_pretrained`: the
 weights).
 """
 import argparse, json, os, platform, re, time
+import yaml
 from pathlib import Path
 import torch
 from dvit_nbdev.pretrained import export_pretrained, evaluate_pretrained, model_card
@@ -42,6 +46,11 @@ def main():
     ap.add_argument('--note', default='', help='anything else the card should say')
     ap.add_argument('--sampler_steps', type=int, default=None,
                     help="sampler.num_steps of the card's sampler (default: the checkpoint's config)")
+    ap.add_argument('--sampler', nargs='+', default=[], metavar='KEY=VALUE',
+                    help="other settings of the card's sampler, e.g. name=pc_tau_leaping num_corrector_steps=1")
+    ap.add_argument('--resumed_card', default=None,
+                    help="the model card of the same run before it was resumed (dvit_train --resume): the card then "
+                         "lists both stages; its steps are the run's last step and its seconds the sum")
     ap.add_argument('--init_card', default=None,
                     help="the model card of the network the run started from (dvit_train --init): the card then lists "
                          "both stages, and its steps and seconds are the sums")
@@ -55,7 +64,9 @@ def main():
                 hardware=f"{os.cpu_count()} CPU cores ({cpu_name()}), {a.train_threads or a.threads} torch "
                          f"thread(s), no GPU",
                 torch=torch.__version__, note=a.note,
-                sampler_overrides={} if a.sampler_steps is None else {'sampler.num_steps': a.sampler_steps})
+                sampler_overrides=({} if a.sampler_steps is None else {'sampler.num_steps': a.sampler_steps}) |
+                                  {f'sampler.{k}': yaml.safe_load(v) for k, v in (o.split('=', 1) for o in a.sampler)})
+    if a.init_card and a.resumed_card: raise SystemExit('give --init_card or --resumed_card, not both')
     if a.init_card:  # a warm start: the earlier stage's record, as its card says, then this one
         old = json.loads(Path(a.init_card).read_text())
         stages = old.get('stages') or [dict(command=old['command'], steps=old['train_steps'],
@@ -64,14 +75,24 @@ def main():
                                 hardware=card['hardware'], init_sha256=old['sha256'])]
         card.update(stages=stages, train_steps=sum(st['steps'] for st in stages),
                     train_seconds=sum(st['seconds'] for st in stages))
+    if a.resumed_card:  # the same run continued: this log's seconds are the second stage's, its step the run's last
+        old = json.loads(Path(a.resumed_card).read_text())
+        stages = old.get('stages') or [dict(command=old['command'], steps=old['train_steps'],
+                                            seconds=old['train_seconds'], hardware=old['hardware'])]
+        stages = stages + [dict(command=a.command, steps=card['train_steps'] - old['train_steps'],
+                                seconds=card['train_seconds'], hardware=card['hardware'],
+                                resumed_at_step=old['train_steps'])]
+        card.update(stages=stages, train_seconds=sum(st['seconds'] for st in stages))
     pt = export_pretrained(run/'checkpoint.pt', a.name, card, dtype=a.dtype)
     t0 = time.perf_counter()
     res = evaluate_pretrained(a.name, n=a.n, seed=a.seed, bpd_images=a.bpd_images)
+    sampler_args = ('' if a.sampler_steps is None else f' --sampler_steps {a.sampler_steps}') + \
+                   (f" --sampler {' '.join(a.sampler)}" if a.sampler else '')
     card = model_card(a.name) | dict(fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
                 fid_samples=a.n, fid_seed=a.seed, sample_seconds=round(res['sample_seconds']), bpd=res.get('bpd'),
                 bpd_se=res.get('bpd_se'), bpd_images=res.get('bpd_images'), sampler=res['sampler'],
                 eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
-                             f"--seed {a.seed} --dtype {a.dtype}", eval_seconds=round(time.perf_counter() - t0))
+                             f"--seed {a.seed} --dtype {a.dtype}{sampler_args}", eval_seconds=round(time.perf_counter() - t0))
     atomic_write_text(json.dumps(card, indent=1) + '\n', pt.parent/f'{a.name}.json')  # the weights' name has the hash
     print(json.dumps(card, indent=1))
 

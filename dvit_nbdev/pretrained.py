@@ -186,4 +186,7 @@ def evaluate_pretrained(name:str, # a name of pretrained_names()
     "`evaluate_model` on a pretrained model with its card's sampler: FID with its floor, sampling seconds, bits/dim."
     net, rate, cfg = load_pretrained(name, device, folder)  # with the card's sampler
     res = evaluate_model(net, rate, cfg, n, seed, bpd_images, batch_size, progress)
-    return res | dict(sampler=f"{cfg.sampler.name}, {cfg.sampler.num_steps} steps")
+    Sm = cfg.sampler
+    pc = (f", {Sm.num_corrector_steps} corrector step{'s' * (Sm.num_corrector_steps > 1)} after each step ending at t <= "
+          f"{Sm.corrector_entry_time:g} (step size x{Sm.corrector_step_size_multiplier:g})") if Sm.num_corrector_steps else ''
+    return res | dict(sampler=f"{Sm.name}, {Sm.num_steps} steps{pc}")
