@@ -95,8 +95,8 @@ class LossConfig:
     time_power: float = cfg_field(1., "'nll': training times min_time + (training.max_t - min_time) u^p, u ~ U(0, 1): "
                                       "1 uniform, < 1 more large times, > 1 more small ones", valid=above(0))
     one_forward_pass: bool = cfg_field(True, "'ct_elbo' with one denoiser call (at x~), else two (unbiased)")
-    num_dims: int = cfg_field(0, "'ct_elbo': its sums over an image's dimensions estimated on this many random ones, "
-                                 "scaled by D/k (unbiased, and cheaper where S is large); 0: every dimension",
+    num_dims: int = cfg_field(0, "'ct_elbo': its sums over an image's dimensions taken on the jump's and this many "
+                                 "random others, scaled by (D - 1)/k (unbiased, cheaper where S is large); 0: all",
                               valid=at_least(0))
 
 # %% ../nbs/09_config.ipynb #bb47d931
@@ -510,8 +510,9 @@ def check_config(cfg:Config, # the config to check; it is not changed
     _check_training(cfg.training, cfg.loss)
     _check_data(cfg.data)
     D = math.prod(cfg.data.shape)
-    _require(cfg.loss.num_dims <= D, 'loss.num_dims', cfg.loss.num_dims,
-             f'0 (every dimension) or an int in [1, {D}], the dimensions of data.shape={list(cfg.data.shape)}')
+    _require(cfg.loss.num_dims < D, 'loss.num_dims', cfg.loss.num_dims,
+             f'0 (every dimension) or an int in [1, {D - 1}]: data.shape={list(cfg.data.shape)} has {D} dimensions, '
+             'one of them the jump\'s')
     S = _check_rate(cfg.rate, cfg.data.S)
     _check_model(cfg.model, cfg.data, S, cfg.rate.name)
     _check_sampler(cfg.sampler, cfg.training.max_t)

@@ -197,23 +197,24 @@ def loss_times(B:int, # batch size
     return t
 
 def loss_dims(dims:int|torch.Tensor|None, # None: every dimension; k: k random ones per datum; or given (B, k)
-              shape:tuple, # (B, D): the flattened data's shape
-              device:str|torch.device|None=None, # device of drawn dimensions
-              generator:torch.Generator|None=None, # random generator on that device
+              jump:torch.Tensor, # (B, 1): each datum's jump dimension, which is never among them
+              D:int, # the number of dimensions
+              generator:torch.Generator|None=None, # random generator on jump's device
              ) -> torch.Tensor|None:
-    "The dimensions a loss sums over: None (all), or (B, k) int64 indices (k distinct ones per datum for an int k)."
+    "The dimensions a loss samples besides the jump's: None (all), or (B, k) int64 (k distinct ones for an int k)."
     if dims is None: return None
-    B, D = shape
+    B = len(jump)
     if isinstance(dims, torch.Tensor):  # given dimensions (a test's): checked, values too (one host sync)
         check_shape(check_integer(dims, 'dims'), (B, None), 'dims', 'flat dimensions, (B, k)')
-        if dims.shape[1] == 0 or dims.min() < 0 or dims.max() >= D:
-            raise ValueError(f"dims={describe(dims, values=True)} is invalid: expected dimensions in [0, D={D}), "
-                             "at least one per datum")
+        if dims.shape[1] == 0 or dims.min() < 0 or dims.max() >= D or (dims == jump).any():
+            raise ValueError(f"dims={describe(dims, values=True)} is invalid: expected dimensions in [0, D={D}), at "
+                             "least one per datum, none of them the datum's jump dimension")
         return dims.long()
-    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= D:
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims < D:
         raise ValueError(f"dims={short_repr(dims)} is invalid: expected None (every dimension), an int in "
-                         f"[1, D={D}] or a (B, k) tensor of dimensions")
-    return torch.rand(B, D, device=device, generator=generator).argsort(1)[:, :dims]  # k distinct, uniformly
+                         f"[1, D - 1 = {D - 1}] or a (B, k) tensor of dimensions")
+    u = torch.rand(B, D, device=jump.device, generator=generator).scatter_(1, jump, 2.)  # the jump's sorts last
+    return u.argsort(1)[:, :dims]  # k distinct ones of the other D - 1, uniformly
 
 def check_finite(terms:dict, # name -> tensor
                  where:str='loss', # what is being checked, for the message
@@ -237,7 +238,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
                   eps_ratio:float=1e-9, # added to the denominators of probability ratios, >= 0
                   with_const:bool=False, # also return the theta-free term 'const'
                   generator:torch.Generator|None=None, # random generator on x0's device
-                  dims:int|torch.Tensor|None=None, # None: every dimension; k: sums over k random ones x D/k; or (B, k)
+                  dims:int|torch.Tensor|None=None, # None: every dimension; k: the jump's and k random others; (B, k)
                  ) -> dict:
     "Per-datum terms of the CT-ELBO: dict of (B,) tensors 'reg', 'sig', 'nll', 't' (and 'const')."
     # eps_ratio = 0 gives the exact ratios (fine where P_t has no zeros, as for the uniform process)
@@ -250,9 +251,8 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     xt = sample_jump(x, k, generator)  # x~ ~ r_t(. | x)
     # A state that cannot be left (Z_t(x) = 0: the absorbing process's all-mask state) makes no jump: its sig is 0.
     Z = k.exit_rates().gather(1, x).sum(1)  # (B,): Z_t(x)
-    J = loss_dims(dims, x0f.shape, x0.device, generator)  # None, or (B, k): the dimensions of the sums
-    if J is not None: terms = _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, J, Z, one_forward_pass, x0.shape,
-                                                rate.S, eps_ratio)
+    if dims is not None: terms = _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, dims, Z, one_forward_pass, x0.shape,
+                                                   rate.S, eps_ratio, generator)
     else:
         logits_t = denoise(denoiser, xt, t, y, x0.shape, rate.S)
         rr_t = reverse_rates_at(logits_t, xt, k, eps_ratio)
@@ -265,22 +265,27 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms
 
-def _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, J, Z, one_forward_pass, shape, S, eps_ratio):
-    "Terms from the k dimensions J (B, k): reg and nll over J (reg x D/k); sig at the jump's dimension alone."
-    moved = (xt != x).float().argmax(1, keepdim=True)  # (B, 1): the dimension of the jump (any one where none was made)
-    Jt = torch.cat([J, moved], 1)  # (B, k + 1): sig's dimension last
-    logits_t = denoise(denoiser, xt, t, y, shape, S, dims=Jt)  # (B, k + 1, S): S-wide tables of these alone
-    logits_x, at_x = (logits_t[:, :-1], xt.gather(1, J)) if one_forward_pass else (  # reg at x~ (App. C.4), or at x
+def _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, dims, Z, one_forward_pass, shape, S, eps_ratio, generator):
+    "The terms from the jump's dimension and k others: those of the others scaled by (D - 1)/k; sig at the jump's."
+    B, D = x.shape
+    jump = (xt != x).float().argmax(1, keepdim=True)  # (B, 1): the dimension of the jump (any one where none was made)
+    J = torch.cat([jump, loss_dims(dims, jump, D, generator)], 1)  # (B, 1 + k): the jump's first
+    w = torch.full(J.shape, (D - 1) / (J.shape[1] - 1), device=x.device)  # (B, 1 + k): each term's weight in its sum
+    w[:, 0] = 1.
+    logits_t = denoise(denoiser, xt, t, y, shape, S, dims=J)  # (B, 1 + k, S): S-wide tables of these alone
+    logits_x, at_x = (logits_t, xt.gather(1, J)) if one_forward_pass else (  # reg at x~ (App. C.4), or at x
         denoise(denoiser, x, t, y, shape, S, dims=J), x.gather(1, J))
-    rr_x = reverse_rates_at(logits_x, at_x, k, eps_ratio, for_sums=True)  # (B, k, S), summed below
+    # reg and nll: the jump's dimension counted exactly (at x~ its reg holds the rate back to x that sig rewards), the
+    # sum over the D - 1 others estimated on k of them; rates that only enter this sum may be rounded a little below 0
+    reg = (reverse_rates_at(logits_x, at_x, k, eps_ratio, for_sums=True).sum(-1) * w).sum(1)
+    nll = (state_nll(logits_x, x0f.gather(1, J)) * w).sum(1) / D
     # the jump back x~ -> x: R(x^d, x~^d) sum_x0 p(x0 | x~) P(x0, x^d) / P(x0, x~^d), d the jump's dimension; columns of
     # P are never below 0, so neither is this rate, whose logarithm sig takes
-    xd, xtd = x.gather(1, moved), xt.gather(1, moved)  # (B, 1)
-    p0 = torch.softmax(logits_t[:, -1:].float(), -1)  # (B, 1, S)
+    xd, xtd = x.gather(1, jump), xt.gather(1, jump)  # (B, 1)
+    p0 = torch.softmax(logits_t[:, :1].float(), -1)  # (B, 1, S)
     back = k.rate_cols(xtd).gather(-1, xd[..., None])[:, 0, 0] * (p0 * k.cols(xd) / (k.cols(xtd) + eps_ratio)).sum((1, 2))
     sig = torch.where(Z > 0, -Z * torch.log(torch.where(Z > 0, back, 1.)), 0.)  # -Z_t(x) log R^(x~ -> x)
-    reg = rr_x.sum((1, 2)) * (x.shape[1] / J.shape[1])  # a sum over k random dimensions, scaled up: unbiased
-    return dict(reg=reg, sig=sig, nll=state_nll(logits_x, x0f.gather(1, J)).mean(1), t=t)
+    return dict(reg=reg, sig=sig, nll=nll, t=t)
 
 # %% ../nbs/03_losses.ipynb #a996c067
 def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
