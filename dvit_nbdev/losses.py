@@ -196,6 +196,7 @@ def loss_times(B:int, # batch size
         raise ValueError(f"t={describe(t, values=True)} is invalid: expected times in (0, max_t={max_t}]")
     return t
 
+# %% ../nbs/03_losses.ipynb #eed1237c
 def loss_dims(dims:int|torch.Tensor|None, # None: every dimension; k: k random ones per datum; or given (B, k)
               jump:torch.Tensor, # (B, 1): each datum's jump dimension, which is never among them
               D:int, # the number of dimensions
@@ -265,6 +266,7 @@ def ct_elbo_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     if with_const: terms['const'] = _const_term(x0f, x, k, eps_ratio)
     return terms
 
+# %% ../nbs/03_losses.ipynb #046a9279
 def _ct_elbo_terms_on(denoiser, k, x0f, x, xt, t, y, dims, Z, one_forward_pass, shape, S, eps_ratio, generator):
     "The terms from the jump's dimension and k others: those of the others scaled by (D - 1)/k; sig at the jump's."
     B, D = x.shape

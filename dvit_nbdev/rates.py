@@ -469,29 +469,43 @@ class LazyKernel(DenseKernel):
         r = self.rate
         tau = _schedule_at(r, self.t_u, 'B').to(r._lam.device)[pairs // self.S]  # (K,)
         return ((r._left[pairs % self.S] * torch.exp(tau[:, None] * r._lam)) @ r._right).clamp_min_(0)
-    def rows64(self, x:torch.Tensor, # states (B, D) in [0, S), on the CPU
-              ) -> torch.Tensor:
-        "$P_{t|0}(x^d, \\cdot)$ in float64 from the eigendecomposition, without any S x S product: (B, D, S)."
-        uk, kinv = torch.unique(self.inv[:, None].to(x.device) * self.S + x, return_inverse=True)
-        return self._pair_rows(uk.to(self.rate._lam.device))[kinv].to(x.device)
-    def _few(self, n:int) -> bool:
-        "Whether n (datum, dimension) rows are cheaper from the factors (2 n S^2) than from dense matrices (U S^3)."
-        return self._P is None and n < len(self.t_u) * self.S
-    def _growth(self):
-        "exp(B(t) lambda) of each datum's time: (B, S) float64, the diagonal of the factored P_t|0."
-        r = self.rate
-        return torch.exp(_schedule_at(r, self.t_u, 'B')[:, None].to(r._lam.device) * r._lam)[self.inv.to(r._lam.device)]
-    def cols(self, x):
-        # A few columns (a loss on a subset of dimensions, notebook 03) come from the factors, as rows do above.
-        if not self._few(x.numel()): return super().cols(x)
-        r, dev = self.rate, x.device
-        left, right = r._left.to(dev), r._right.to(dev)
-        c = (right.T[x] * self._growth().to(dev)[:, None, :]) @ left.T  # (B, n, S): P(., x^d) of each datum's time
-        return c.clamp_min_(0).float()  # as `_expm` clamps the dense matrices' round-off
-    def mul_for_sums(self, w):
-        if not self._few(w.shape[0] * w.shape[1]): return super().mul(w)
-        r, dev = self.rate, w.device
-        return (((w.double() @ r._left.to(dev)) * self._growth().to(dev)[:, None, :]) @ r._right.to(dev)).float()
+
+# %% ../nbs/01_rates.ipynb #666ede2f
+@patch
+def rows64(self:LazyKernel, x:torch.Tensor, # states (B, D) in [0, S), on the CPU
+          ) -> torch.Tensor:
+    "$P_{t|0}(x^d, \\cdot)$ in float64 from the eigendecomposition, without any S x S product: (B, D, S)."
+    uk, kinv = torch.unique(self.inv[:, None].to(x.device) * self.S + x, return_inverse=True)
+    return self._pair_rows(uk.to(self.rate._lam.device))[kinv].to(x.device)
+
+@patch
+def _few(self:LazyKernel, n:int) -> bool:
+    "Whether n (datum, dimension) rows are cheaper from the factors (2 n S^2) than from dense matrices (U S^3)."
+    return self._P is None and n < len(self.t_u) * self.S
+
+@patch
+def _growth(self:LazyKernel):
+    "exp(B(t) lambda) of each datum's time: (B, S) float64, the diagonal of the factored P_t|0."
+    r = self.rate
+    return torch.exp(_schedule_at(r, self.t_u, 'B')[:, None].to(r._lam.device) * r._lam)[self.inv.to(r._lam.device)]
+
+@patch
+def cols(self:LazyKernel, x:torch.Tensor, # states (B, D) in [0, S)
+        ) -> torch.Tensor:
+    "$P_{t|0}(\\cdot, x^d)$: (B, D, S); a few of them (a loss on a few dimensions) from the factors, clamped at 0."
+    if not self._few(x.numel()): return DenseKernel.cols(self, x)
+    r, dev = self.rate, x.device
+    left, right = r._left.to(dev), r._right.to(dev)
+    c = (right.T[x] * self._growth().to(dev)[:, None, :]) @ left.T  # (B, n, S): P(., x^d) of each datum's time
+    return c.clamp_min_(0).float()  # as `_expm` clamps the dense matrices' round-off
+
+@patch
+def mul_for_sums(self:LazyKernel, w:torch.Tensor, # weights (B, D, S), one row vector per dimension
+                ) -> torch.Tensor:
+    "$w\\,P_{t|0}$: (B, D, S); for a few rows from the factors, whose round-off may leave entries a little below 0."
+    if not self._few(w.shape[0] * w.shape[1]): return DenseKernel.mul(self, w)
+    r, dev = self.rate, w.device
+    return (((w.double() @ r._left.to(dev)) * self._growth().to(dev)[:, None, :]) @ r._right.to(dev)).float()
 
 # %% ../nbs/01_rates.ipynb #f03d7ef6
 @patch
