@@ -92,7 +92,8 @@ def main():
                 fid_samples=a.n, fid_seed=a.seed, sample_seconds=round(res['sample_seconds']), bpd=res.get('bpd'),
                 bpd_se=res.get('bpd_se'), bpd_images=res.get('bpd_images'), sampler=res['sampler'],
                 eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
-                             f"--seed {a.seed} --dtype {a.dtype}{sampler_args}", eval_seconds=round(time.perf_counter() - t0))
+                             f"--seed {a.seed} --dtype {a.dtype}{sampler_args}",
+                eval_seconds=round(time.perf_counter() - t0))
     atomic_write_text(json.dumps(card, indent=1) + '\n', pt.parent/f'{a.name}.json')  # the weights' name has the hash
     print(json.dumps(card, indent=1))
 

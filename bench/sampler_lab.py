@@ -63,7 +63,8 @@ def main():
         name, _, grid = spec.partition(':')
         grid, _, sets = grid.partition(':')  # name:grid:key=value,key=value (settings of the sampler section)
         pairs = dict(o.split('=', 1) for o in sets.split(',') if o)
-        parsed = apply_overrides(cfg, {'sampler.name': name} | {f'sampler.{k}': v for k, v in pairs.items()}) if pairs else cfg
+        sets = {'sampler.name': name} | {f'sampler.{k}': v for k, v in pairs.items()}
+        parsed = apply_overrides(cfg, sets) if pairs else cfg
         own = {k: getattr(parsed.sampler, k) for k in pairs}  # typed and checked as a config file's would be
         calls = lambda steps: SAMPLERS[name].calls(dataclasses.replace(cfg.sampler, name=name, num_steps=steps, **own),
                                                    cfg.training.max_t, tuple(cfg.data.shape))

@@ -472,7 +472,7 @@ class LazyKernel(DenseKernel):
 
 # %% ../nbs/01_rates.ipynb #666ede2f
 @patch
-def rows64(self:LazyKernel, x:torch.Tensor, # states (B, D) in [0, S), on the CPU
+def rows64(self:LazyKernel, x:torch.Tensor, # states (B, D) in [0, S)
           ) -> torch.Tensor:
     "$P_{t|0}(x^d, \\cdot)$ in float64 from the eigendecomposition, without any S x S product: (B, D, S)."
     uk, kinv = torch.unique(self.inv[:, None].to(x.device) * self.S + x, return_inverse=True)
