@@ -300,6 +300,7 @@ _MODEL_KWARGS = dict(patch_size='patch_size', depth='depth', hidden_dim='hidden_
 def build_model(M:ModelConfig, # the model section
                 S:int, # number of states the network predicts: the rate's S
                 shape, # (C, H, W) of one image
+                data_states:int|None=None, # the data's grey levels; S = data_states + 1: the rate's last state is a mask
                ) -> nn.Module:
     "The denoiser that the model section names (a `BACKBONES` entry, notebook 05), for images of `shape` and S states."
     if M.name not in BACKBONES:
@@ -307,6 +308,8 @@ def build_model(M:ModelConfig, # the model section
     cls, (C, H, W) = BACKBONES[M.name].cls, shape
     takes = inspect.signature(cls).parameters
     kw = dict(img_size=(H, W), in_channels=C, num_states=S)
+    if data_states is not None and S == data_states + 1 and M.model_output == 'logistic_pars':
+        kw['mask_state'] = True  # a logistic over the grey levels; _check_model refuses a backbone without the keyword
     for key, arg in _MODEL_KWARGS.items():
         v, default = getattr(M, key), field_default(ModelConfig.__dataclass_fields__[key])
         if arg in takes: kw[arg] = v
@@ -319,7 +322,7 @@ def build_rate_and_model(cfg:Config, # a checked config
                         ) -> tuple:
     "The rate (cfg.rate on data.S states) and the network (cfg.model, for the rate's states and data.shape)."
     rate = build_rate(cfg.rate, cfg.data.S)
-    return rate, build_model(cfg.model, rate.S, cfg.data.shape)
+    return rate, build_model(cfg.model, rate.S, cfg.data.shape, cfg.data.S)
 
 # %% ../nbs/09_config.ipynb #9a00000e
 def sampler_kwargs(Sm:SamplerConfig, # the sampler section
@@ -447,21 +450,22 @@ def _check_model(M:ModelConfig, D:DataConfig, S:int, rate_name:str):
              M.num_heads, f'an int >= 1 that divides hidden_dim={M.hidden_dim}')
     _require(M.mlp_ratio > 0 and M.hidden_dim * M.mlp_ratio >= 1, 'model.mlp_ratio', M.mlp_ratio,
              'a number > 0 (an MLP of >= 1 unit)')
-    _require(M.model_output == 'logits' or S == D.S, 'model.model_output', M.model_output,
-             f"'logits' with rate.name={rate_name!r}: its {S - D.S} extra state(s), such as a mask, are no grey levels")
+    _require(M.model_output == 'logits' or S == D.S or S == D.S + 1 and 'mask_state' in takes, 'model.model_output',
+             M.model_output, f"'logits' with rate.name={rate_name!r} and model.name={M.name!r}: a logistic output "
+             f"covers the grey levels, and its backbone takes no mask_state for the rate's {S - D.S} extra state(s)")
     _require(M.input_mode == 'embedding' or S == D.S, 'model.input_mode', M.input_mode,
              f"'embedding' with rate.name={rate_name!r}: 'scaled' would put its extra state (the mask) at +1, next to "
              f"the brightest grey level")
-    _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape))
+    _build_on_meta(tuple(asdict(M).items()), S, tuple(D.shape), D.S)
 
 MAX_PARAMETERS = 2**30  # 4 GiB of float32 weights; the largest preset network has 53M
 
 @functools.lru_cache(maxsize=64)
-def _build_on_meta(items:tuple, S:int, shape:tuple):
+def _build_on_meta(items:tuple, S:int, shape:tuple, data_states:int):
     "Build the network of a model section, given as (key, value) items, on the meta device for its checks (cached)."
     M = ModelConfig(**dict(items))
     try:
-        with torch.device('meta'): net = build_model(M, S, shape)
+        with torch.device('meta'): net = build_model(M, S, shape, data_states)
     except (ValueError, TypeError) as e:
         raise _as_key(e, 'model', M.name, {arg: key for key, arg in _MODEL_KWARGS.items()}) from None
     n = sum(p.numel() for p in net.parameters())

@@ -184,6 +184,7 @@ class DenoiserIO(nn.Module):
                  model_output:str='logits', # 'logits': S numbers per dimension; 'logistic_pars': 2
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of the residual tanh(x + mu)
                  logistic_mixtures:int=1, # K components of the logistic output: 3K numbers per dimension when K > 1
+                 mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers the S-1 grey levels
                 ):
         super().__init__()
         (self.H, self.W), self.C, self.S, self.num_classes = pair(img_size), in_channels, num_states, num_classes or 0
@@ -201,7 +202,12 @@ class DenoiserIO(nn.Module):
         if K > 1 and model_output != 'logistic_pars':
             raise ValueError(f"logistic_mixtures={K} is invalid: expected 1 with model_output={model_output!r} "
                              f"(a mixture needs model_output='logistic_pars')")
-        self.K = K
+        if not isinstance(mask_state, bool) or mask_state and model_output != 'logistic_pars':
+            raise ValueError(f"mask_state={short_repr(mask_state)} is invalid: expected False with "
+                             f"model_output={model_output!r} (free logits learn the mask's own column), True or False "
+                             f"with 'logistic_pars'")
+        self.K, self.mask_state = K, mask_state
+        self.levels = num_states - mask_state  # the grey levels a logistic output spreads its mass over
         # K > 1: the components start apart (fixed offsets of their pre-tanh means); with equal starts and a
         # zero-initialised last layer they would get equal gradients and stay one logistic forever
         self.register_buffer('mix_offset', torch.linspace(-2, 2, K) if K > 1 else torch.zeros(1), persistent=False)
@@ -266,10 +272,12 @@ def decode(self:DenoiserIO,
         if probs: logits = torch.softmax(logits, -1)
     elif self.K == 1:
         mean, log_s = map(keep, self.logistic_pars(out, x))  # each (B, C, H, W), or (B, k)
-        logits = (discretized_logistic_probs if probs else discretized_logistic_logits)(mean, log_s, S)
+        logits = (discretized_logistic_probs if probs else discretized_logistic_logits)(mean, log_s, self.levels)
     else:
         w, mean, log_s = map(keep, self.logistic_pars(out, x))  # each (B, C, H, W, K), or (B, k, K)
-        logits = (discretized_mixture_probs if probs else discretized_mixture_logits)(w, mean, log_s, S)
+        logits = (discretized_mixture_probs if probs else discretized_mixture_logits)(w, mean, log_s, self.levels)
+    if self.mask_state and self.model_output != 'logits':  # the mask is never a clean state: probability 0
+        logits = F.pad(logits, (0, 1), value=0. if probs else float('-inf'))
     return logits.reshape(B, C * H * W, S) if flat and dims is None else logits
 
 @patch
@@ -278,8 +286,9 @@ def logistic_pars(self:DenoiserIO,
                   x:torch.Tensor, # the input states (B, C, H, W)
                  ) -> tuple:
     "A logistic output's (means, log-scales) (B, C, H, W); for K > 1 (mixture logits, means, log-scales) (..., K)."
-    B, C, H, W, S, K = len(x), self.C, self.H, self.W, self.S, self.K
-    base = 0. if self.fix_logistic else scale_states(x, S)  # the residual mean's input value, (B, C, H, W)
+    B, C, H, W, K = len(x), self.C, self.H, self.W, self.K
+    base = 0. if self.fix_logistic else scale_states(x, self.levels)  # the residual mean's input value, (B, C, H, W)
+    if self.mask_state and not self.fix_logistic: base = base.masked_fill(x == self.S - 1, 0.)  # a mask says nothing
     if K == 1:
         mu, log_s = out.float().reshape(B, C, 2, H, W).unbind(2)  # each (B, C, H, W)
         return torch.tanh(base + mu), log_s
@@ -301,9 +310,9 @@ def log_prob(self:DenoiserIO,
         return -F.cross_entropy(logits.flatten(0, 1), x0.reshape(-1).long(), reduction='none').view(B, -1)
     if self.K == 1:
         mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W)
-        return discretized_logistic_log_prob(mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
+        return discretized_logistic_log_prob(mean, log_s, x0.long(), self.levels).reshape(B, -1)  # (B, D)
     w, mean, log_s = self.logistic_pars(out, x)  # each (B, C, H, W, K)
-    return discretized_mixture_log_prob(w, mean, log_s, x0.long(), S).reshape(B, -1)  # (B, D)
+    return discretized_mixture_log_prob(w, mean, log_s, x0.long(), self.levels).reshape(B, -1)  # (B, D)
 
 @patch
 def output(self:DenoiserIO,

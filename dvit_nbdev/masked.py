@@ -11,11 +11,13 @@ from tqdm.auto import tqdm
 from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
+from .losses import denoiser_accepts, unwrapped
+from .core import check_shape
 from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler, THETA, trapezoid_weights
 from .internals import is_number, require, check_int, describe
 
 # %% auto #0
-__all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight',
+__all__ = ['MaskingSchedule', 'LinearMasking', 'CosineMasking', 'GeometricMasking', 'mask_alpha', 'mask_weight', 'masks_itself',
            'masked_diffusion_loss', 'reveal_probs', 'carry_over_sample', 'masked_bound', 'first_hitting_sample',
            'remdm_sample', 'masked_trapezoidal_sample']
 
@@ -84,6 +86,21 @@ def _check_end(schedule, max_t):
         raise ValueError(f"max_t={max_t!r} is invalid: expected a time before the end of {schedule!r}, "
                          f"where alpha(max_t) lies in [0, 1) (alpha(max_t) = {a:.4g})")
 
+def masks_itself(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's AveragedModel, torch.compile)
+                ) -> bool:
+    ("Whether the network inside `denoiser` gives the mask probability 0 itself and answers `x0`: a DiT's or "
+     "U-ViT's logistic output over the grey levels (`mask_state`, notebook 05).")
+    return denoiser_accepts(denoiser, 'x0') and any(getattr(getattr(f, 'io', None), 'mask_state', False) is True
+                                                    for f in unwrapped(denoiser))
+
+def _masked_nll(denoiser, xt, t, y, x0f, shape, S):
+    "$-\\log p_\\theta(x_0^d \\mid x_t)$ (B, D) over the clean states: from the network at x0 alone when it can."
+    if masks_itself(denoiser):  # log p at x0 alone: no (B, D, S) table
+        lp = denoiser(xt.view(shape), t, x0=x0f.view(shape), **({} if y is None else dict(y=y)))
+        return -check_shape(lp, tuple(x0f.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
+    logits = denoise(denoiser, xt, t, y, shape, S)[..., :-1]  # (B, D, S-1): p_theta never predicts the mask
+    return state_nll(logits, x0f)
+
 def masked_diffusion_loss(
     denoiser, # f(x, t, y=None) -> logits (B, *shape, S) over the rate's S states (the mask's is ignored)
     rate:AbsorbingRate, # the masking process: its schedule gives alpha_t, its last state S-1 is the mask
@@ -107,8 +124,7 @@ def masked_diffusion_loss(
     t = loss_times(x0f.shape[0], t, min_time, max_t, x0.device, generator)
     _check_end(rate.schedule, max_t)
     xt = rate.at(t).sample_rows(x0f, generator)  # (B, D): each dimension masked with probability 1 - alpha_t
-    logits = denoise(denoiser, xt, t, y, x0.shape, rate.S)[..., :-1]  # (B, D, S-1): p_theta never predicts the mask
-    ce = state_nll(logits, x0f)  # (B, D)
+    ce = _masked_nll(denoiser, xt, t, y, x0f, x0.shape, rate.S)  # (B, D)
     per = mask_weight(rate.schedule, t).to(ce) * torch.where(xt == rate.mask, ce, 0.).sum(1)  # (B,)
     check_finite({'weighted cross-entropy': per}, 'masked_diffusion_loss')
     return per if per_datum else per.mean() / x0f.shape[1]

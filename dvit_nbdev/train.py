@@ -199,7 +199,8 @@ class Trainer:
         self.device = _device(self.cfg, self.rank)
         seed_everything(self.cfg.training.seed)  # the same initial weights in every process
         self.rate = rate if rate is not None else build_rate(self.cfg.rate, self.cfg.data.S)
-        model = model if model is not None else build_model(self.cfg.model, self.rate.S, self.cfg.data.shape)
+        model = model if model is not None else build_model(self.cfg.model, self.rate.S, self.cfg.data.shape,
+                                                                     self.cfg.data.S)
         self.model, self.ema = model.to(self.device), ema_model(model, self.cfg.model.ema_decay)
         self.loss_fn = loss_fn or build_loss(self.cfg.loss, self.cfg.training.max_t)
         self.dataset = dataset if dataset is not None else _dataset(self.cfg)

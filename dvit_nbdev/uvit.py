@@ -62,6 +62,7 @@ class UViT(nn.Module):
                  model_output:str='logits', # 'logits' or 'logistic_pars'
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of tanh(x + mu)
                  logistic_mixtures:int=1, # K components of a logistic output (3K numbers per pixel when K > 1)
+                 mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers S-1 grey levels
                  head:str='linear', # 'linear' (wide) or 'conv' (the reference's)
                  input_mode:str='scaled', # 'scaled' or 'embedding'
                  state_embed_dim:int=8, # per-state vector width ('embedding' mode)
@@ -71,7 +72,7 @@ class UViT(nn.Module):
                 ):
         super().__init__()
         self.io = DenoiserIO(img_size, in_channels, num_states, num_classes, input_mode, state_embed_dim,
-                             model_output, fix_logistic, logistic_mixtures)
+                             model_output, fix_logistic, logistic_mixtures, mask_state)
         self.use_checkpoint = use_checkpoint
         self.patch = PatchEmbed(img_size, patch_size, self.io.in_dim, hidden_dim)
         self.t_embed = TimestepEmbedder(hidden_dim, freq_dim=hidden_dim, time_scale_factor=time_scale_factor,
