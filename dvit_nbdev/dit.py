@@ -86,11 +86,11 @@ class DiT(nn.Module):
                  model_output:str='logits', # 'logits' or 'logistic_pars'
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of tanh(x + mu)
                  logistic_mixtures:int=1, # K components of a logistic output (3K numbers per pixel when K > 1)
-                 mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers S-1 grey levels
                  head:str='linear', # 'linear' (wide) or 'conv' (the reference's)
                  input_mode:str='scaled', # 'scaled' or 'embedding'
                  state_embed_dim:int=8, # per-state vector width ('embedding' mode)
                  use_checkpoint:bool=False, # activation checkpointing of every block in training
+                 mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers S-1 grey levels
                 ):
         super().__init__()
         self.io = DenoiserIO(img_size, in_channels, num_states, num_classes, input_mode, state_embed_dim,

@@ -276,7 +276,7 @@ def decode(self:DenoiserIO,
     else:
         w, mean, log_s = map(keep, self.logistic_pars(out, x))  # each (B, C, H, W, K), or (B, k, K)
         logits = (discretized_mixture_probs if probs else discretized_mixture_logits)(w, mean, log_s, self.levels)
-    if self.mask_state and self.model_output != 'logits':  # the mask is never a clean state: probability 0
+    if self.mask_state:  # a logistic output: the mask is never a clean state, probability 0
         logits = F.pad(logits, (0, 1), value=0. if probs else float('-inf'))
     return logits.reshape(B, C * H * W, S) if flat and dims is None else logits
 

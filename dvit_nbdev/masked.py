@@ -8,11 +8,10 @@ import math
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import sample_categorical
+from .core import sample_categorical, check_shape
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
 from .losses import denoiser_accepts, unwrapped
-from .core import check_shape
 from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler, THETA, trapezoid_weights
 from .internals import is_number, require, check_int, describe
 
