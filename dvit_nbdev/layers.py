@@ -304,7 +304,7 @@ def log_prob(self:DenoiserIO,
              x0:torch.Tensor, # the states whose log-probability is wanted (B, C, H, W)
             ) -> torch.Tensor:
     "Float32 $\\log p_\\theta(x_0^d \\mid x_t)$ (B, D) of given states (no (B, D, S) table for a logistic output)."
-    B, C, H, W, S = len(x), self.C, self.H, self.W, self.S
+    B = len(x)
     if self.model_output == 'logits':
         logits = self.decode(out, x, flat=True)  # (B, D, S)
         return -F.cross_entropy(logits.flatten(0, 1), x0.reshape(-1).long(), reduction='none').view(B, -1)

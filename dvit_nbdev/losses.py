@@ -18,8 +18,8 @@ from .layers import check_labels, check_integer
 # %% auto #0
 __all__ = ['LOSSES', 'denoise', 'denoiser_accepts', 'state_nll', 'denoiser_classes', 'unwrapped', 'check_denoiser_labels',
            'reverse_rates_at', 'check_finite_rates', 'reverse_rates', 'cond_reverse_rates', 'sig_term', 'loss_states',
-           'loss_times', 'loss_dims', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'nll_terms', 'nll_loss', 'LossSpec',
-           'register_loss']
+           'loss_times', 'loss_dims', 'check_finite', 'ct_elbo_terms', 'ct_elbo', 'log_probs_at', 'nll_terms',
+           'nll_loss', 'LossSpec', 'register_loss']
 
 # %% ../nbs/03_losses.ipynb #e531adb8
 def denoise(denoiser, # callable f(x, t, y=None) -> logits (B, *shape, S)
@@ -306,6 +306,17 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     return (loss, terms) if return_terms else loss
 
 # %% ../nbs/03_losses.ipynb #2e033111
+def log_probs_at(denoiser, # a network whose forward takes x0 (DiT, U-ViT: `denoiser_accepts(denoiser, 'x0')`)
+                 x:torch.Tensor, # states (B, D)
+                 t:torch.Tensor, # times (B,)
+                 y:torch.Tensor|None, # labels (B,) or None
+                 x0:torch.Tensor, # the states whose log-probabilities are wanted (B, D)
+                 shape:tuple, # the data shape (B, *shape) to call the denoiser with
+                ) -> torch.Tensor:
+    "$\\log p_\\theta(x_0^d \\mid x)$ (B, D) at the given `x0` alone, from the network itself: no (B, D, S) table."
+    lp = denoiser(x.view(shape), t, x0=x0.view(shape), **({} if y is None else dict(y=y)))
+    return check_shape(lp, tuple(x0.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
+
 def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
               rate:Rate, # the forward process
               x0:torch.Tensor, # clean data (B, *shape) in [0, S)
@@ -318,10 +329,7 @@ def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     y = check_denoiser_labels(denoiser, y, x0f.shape[0])
     x = rate.at(t).sample_rows(x0f, generator)
     if denoiser_accepts(denoiser, 'x0'):  # the network computes log p(x0 | x) itself: no (B, D, S) logits are returned
-        kw = dict(x0=x0f.view(x0.shape)) | ({} if y is None else dict(y=y))
-        lp = denoiser(x.view(x0.shape), t, **kw)
-        check_shape(lp, tuple(x0f.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
-        return -lp
+        return -log_probs_at(denoiser, x, t, y, x0f, x0.shape)
     logits = denoise(denoiser, x, t, y, x0.shape, rate.S)  # (B, D, S)
     return state_nll(logits, x0f)
 

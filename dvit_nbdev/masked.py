@@ -8,10 +8,10 @@ import math
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import sample_categorical, check_shape
+from .core import sample_categorical
 from .rates import Schedule, AbsorbingRate, check_number
 from .losses import denoise, loss_states, loss_times, check_finite, state_nll, register_loss
-from .losses import denoiser_accepts, unwrapped
+from .losses import denoiser_accepts, unwrapped, log_probs_at
 from .sampling import SamplerRecord, check_sample_labels, check_datum_shape, register_sampler, THETA, trapezoid_weights
 from .internals import is_number, require, check_int, describe
 
@@ -95,8 +95,7 @@ def masks_itself(denoiser, # a denoiser, or a wrapper of one (DDP, an EMA's Aver
 def _masked_nll(denoiser, xt, t, y, x0f, shape, S):
     "$-\\log p_\\theta(x_0^d \\mid x_t)$ (B, D) over the clean states: from the network at x0 alone when it can."
     if masks_itself(denoiser):  # log p at x0 alone: no (B, D, S) table
-        lp = denoiser(xt.view(shape), t, x0=x0f.view(shape), **({} if y is None else dict(y=y)))
-        return -check_shape(lp, tuple(x0f.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
+        return -log_probs_at(denoiser, xt, t, y, x0f, shape)
     logits = denoise(denoiser, xt, t, y, shape, S)[..., :-1]  # (B, D, S-1): p_theta never predicts the mask
     return state_nll(logits, x0f)
 
