@@ -305,7 +305,7 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     loss = terms['reg'].mean() + terms['sig'].mean() + nll_weight * terms['nll'].mean()
     return (loss, terms) if return_terms else loss
 
-# %% ../nbs/03_losses.ipynb #2e033111
+# %% ../nbs/03_losses.ipynb #7403d18a
 def log_probs_at(denoiser, # a network whose forward takes x0 (DiT, U-ViT: `denoiser_accepts(denoiser, 'x0')`)
                  x:torch.Tensor, # states (B, D)
                  t:torch.Tensor, # times (B,)
@@ -317,6 +317,7 @@ def log_probs_at(denoiser, # a network whose forward takes x0 (DiT, U-ViT: `deno
     lp = denoiser(x.view(shape), t, x0=x0.view(shape), **({} if y is None else dict(y=y)))
     return check_shape(lp, tuple(x0.shape), 'log_probs', "the denoiser's output given x0, (B, D)")
 
+# %% ../nbs/03_losses.ipynb #2e033111
 def nll_terms(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
               rate:Rate, # the forward process
               x0:torch.Tensor, # clean data (B, *shape) in [0, S)
