@@ -305,7 +305,7 @@ def ct_elbo(denoiser, # f(x, t, y=None) -> logits (B, *shape, S)
     loss = terms['reg'].mean() + terms['sig'].mean() + nll_weight * terms['nll'].mean()
     return (loss, terms) if return_terms else loss
 
-# %% ../nbs/03_losses.ipynb #7403d18a
+# %% ../nbs/03_losses.ipynb #b7b695fb
 def log_probs_at(denoiser, # a network whose forward takes x0 (DiT, U-ViT: `denoiser_accepts(denoiser, 'x0')`)
                  x:torch.Tensor, # states (B, D)
                  t:torch.Tensor, # times (B,)
