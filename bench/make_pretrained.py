@@ -14,7 +14,7 @@ weights are exported first (in --dtype), then measured as a user loads them (`ev
 FID (the package's metric, with its floor) on --n samples of the checkpoint's own sampler (seed --seed), bits/dim on
 the first --bpd_images MNIST test images; both, the commands and the hardware go into the card. Writes
 dvit_nbdev/pretrained/<name>.<hash>.pt and <name>.json (`export_pretrained`: the card, written last, names the
-weights).
+weights), or into --folder: to evaluate candidates side by side before one of them replaces the shipped pair.
 """
 import argparse, json, os, platform, re, time
 import yaml
@@ -54,6 +54,8 @@ def main():
     ap.add_argument('--init_card', default=None,
                     help="the model card of the network the run started from (dvit_train --init): the card then lists "
                          "both stages, and its steps and seconds are the sums")
+    ap.add_argument('--folder', default=None,
+                    help="write and evaluate the pair in this folder instead of the package's (a candidate)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     run = Path(a.run)
@@ -83,12 +85,12 @@ def main():
                                 seconds=card['train_seconds'], hardware=card['hardware'],
                                 resumed_at_step=old['train_steps'])]
         card.update(stages=stages, train_seconds=sum(st['seconds'] for st in stages))
-    pt = export_pretrained(run/'checkpoint.pt', a.name, card, dtype=a.dtype)
+    pt = export_pretrained(run/'checkpoint.pt', a.name, card, folder=a.folder, dtype=a.dtype)
     t0 = time.perf_counter()
-    res = evaluate_pretrained(a.name, n=a.n, seed=a.seed, bpd_images=a.bpd_images)
+    res = evaluate_pretrained(a.name, n=a.n, seed=a.seed, bpd_images=a.bpd_images, folder=a.folder)
     sampler_args = ('' if a.sampler_steps is None else f' --sampler_steps {a.sampler_steps}') + \
                    (f" --sampler {' '.join(a.sampler)}" if a.sampler else '')
-    card = model_card(a.name) | dict(fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
+    card = model_card(a.name, a.folder) | dict(fid=res['fid'], fid_floor=res['fid_floor'], fid_floor_sd=res['fid_floor_sd'],
                 fid_samples=a.n, fid_seed=a.seed, sample_seconds=round(res['sample_seconds']), bpd=res.get('bpd'),
                 bpd_se=res.get('bpd_se'), bpd_images=res.get('bpd_images'), sampler=res['sampler'],
                 eval_command=f"python bench/make_pretrained.py {a.run} {a.name} --n {a.n} --bpd_images {a.bpd_images} "
