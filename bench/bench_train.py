@@ -15,7 +15,10 @@ With --states, each S runs with data.S=S (and, for the log-linear uniform rate, 
 last column is the step time over that of the first S.
 
 A loss may carry settings of the loss section for its row alone, `NAME:key=value,key=value` (`ct_elbo:num_dims=16`:
-the CT-ELBO's sums over dimensions estimated on 16 random ones per image, notebook 03). The column "x first loss" is
+the CT-ELBO's sums over dimensions estimated on 16 random ones per image, notebook 03); a key with a dot names any
+section (`nll:model.self_cond=true`). A self-conditioned network (notebook 05) runs one pass on half of the training
+steps and two on the others: both kinds are timed (the coin's probability set to 0, then to 1) and the row's step time
+is their mean, the expected step; a line under the row gives both. The column "x first loss" is
 a row's step time over that of the first loss of the same S (the CT-ELBO against the NLL with `--losses nll ...`).
 
 Each loss runs in its own subprocess: `Trainer.train_step` (loss, backward, clipping, Adam, EMA) is timed over real
@@ -32,9 +35,10 @@ def measure(loss, preset, overrides, repeats, threads, device='cpu'):
     import torch
     from dvit_nbdev.train import Trainer
     from dvit_nbdev.config import apply_overrides, PRESETS
+    from dvit_nbdev import layers
     if threads: torch.set_num_threads(threads)
     name, _, sets = loss.partition(':')
-    own = {f'loss.{k}': v for k, v in (o.split('=', 1) for o in sets.split(',') if o)}
+    own = {(k if '.' in k else f'loss.{k}'): v for k, v in (o.split('=', 1) for o in sets.split(',') if o)}
     cfg = apply_overrides(PRESETS[preset](), {'device': device, 'loss.name': name, **own,
                                               **dict(o.split('=', 1) for o in overrides)})
     tr = Trainer(cfg, tempfile.mkdtemp(), progress=False)
@@ -43,11 +47,18 @@ def measure(loss, preset, overrides, repeats, threads, device='cpu'):
     xd = x0.to(tr.device)
     net = lambda: tr.model(xd, torch.rand(len(xd), device=tr.device) * 0.99 + 0.01).float().mean().backward()
     sync = torch.cuda.synchronize if tr.device.type == 'cuda' else (lambda: None)
+    step = lambda: tr.train_step(*next(batches))
+    if cfg.model.self_cond: layers.SELF_COND_PROB = 0.  # one pass: the network's own cost, and the one-pass steps
     net_s = median_time(net, 3, repeats, sync)
-    step_s = median_time(lambda: tr.train_step(*next(batches)), 3, repeats, sync)  # compiles on its first calls
+    step_s = median_time(step, 3, repeats, sync)  # compiles on its first calls
     net_s = min(net_s, median_time(net, 0, repeats, sync))  # again after the steps: the first calls can run slow
+    extra = {}
+    if cfg.model.self_cond:  # the two-pass steps too; the coin makes each kind half of the steps
+        layers.SELF_COND_PROB = 1.
+        extra = dict(one_pass_s=step_s, two_pass_s=median_time(step, 1, repeats, sync))
+        step_s = (extra['one_pass_s'] + extra['two_pass_s']) / 2
     return dict(loss=loss, params_M=sum(p.numel() for p in tr.model.parameters()) / 1e6, B=cfg.data.batch_size,
-                step_s=step_s, net_s=net_s, threads=torch.get_num_threads(), device=str(tr.device))
+                step_s=step_s, net_s=net_s, threads=torch.get_num_threads(), device=str(tr.device), **extra)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -79,6 +90,9 @@ def main():
                   f"{r['step_s'] / r['net_s']:6.2f} {REFERENCE_NLL_S / r['step_s']:16.1f} {r['step_s'] / first[loss]:9.2f} "
                   f"{r['step_s'] / row0:12.2f}",
                   flush=True)
+            if 'two_pass_s' in r:
+                print(f"{'':22s} self-conditioned: {r['one_pass_s']:.3f} s/step with one pass, {r['two_pass_s']:.3f} s "
+                      f"with two (the coin's two sides); the row gives their mean", flush=True)
 
 def _log_linear(preset, overrides) -> bool:
     "Whether the run's rate is the log-linear uniform one, whose rate_const means 1/S."

@@ -185,6 +185,8 @@ class ModelConfig:
                                  valid=at_least(0))
     class_dropout_prob: float = cfg_field(0.1, 'label dropout for classifier-free guidance', valid=probability())
     use_checkpoint: bool = cfg_field(False, 'activation checkpointing (less memory, more compute)')
+    self_cond: bool = cfg_field(False, "self-conditioning: the network also reads its own estimate of x_0 (two passes "
+                                "per call at sampling, on half of the training batches; notebook 05)", frozen=True)
 
 # %% ../nbs/09_config.ipynb #3aa22fc4
 @dataclass
@@ -295,7 +297,7 @@ _MODEL_KWARGS = dict(patch_size='patch_size', depth='depth', hidden_dim='hidden_
                      class_dropout_prob='class_dropout_prob', time_scale_factor='time_scale_factor',
                      model_output='model_output', fix_logistic='fix_logistic', logistic_mixtures='logistic_mixtures',
                      head='head', input_mode='input_mode',
-                     use_checkpoint='use_checkpoint')
+                     use_checkpoint='use_checkpoint', self_cond='self_cond')
 
 def build_model(M:ModelConfig, # the model section
                 S:int, # number of states the network predicts: the rate's S

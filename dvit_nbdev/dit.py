@@ -91,10 +91,11 @@ class DiT(nn.Module):
                  state_embed_dim:int=8, # per-state vector width ('embedding' mode)
                  use_checkpoint:bool=False, # activation checkpointing of every block in training
                  mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers S-1 grey levels
+                 self_cond:bool=False, # self-conditioning: also read its own estimate of x_0 (two passes per call)
                 ):
         super().__init__()
         self.io = DenoiserIO(img_size, in_channels, num_states, num_classes, input_mode, state_embed_dim,
-                             model_output, fix_logistic, logistic_mixtures, mask_state)
+                             model_output, fix_logistic, logistic_mixtures, mask_state, self_cond)
         self.use_checkpoint = use_checkpoint
         self.patch = PatchEmbed(img_size, patch_size, self.io.in_dim, hidden_dim)
         pos = sincos_pos_embed_2d(hidden_dim, self.patch.grid)[None]  # (1, N, dim)
@@ -121,6 +122,16 @@ class DiT(nn.Module):
         c = self.t_embed(t)  # (B, dim)
         return c if self.y_embed is None else c + self.y_embed(y, B, t.device)
 
+    def trunk(self,
+              x:torch.Tensor, # states (B, C, H, W)
+              c:torch.Tensor, # conditioning vectors (B, dim)
+              est:torch.Tensor|None=None, # self_cond: the estimate of x_0 (B, C, H, W); None: zeros
+             ) -> torch.Tensor:
+        "One pass of the network: the per-pixel output (B, out_dim, H, W) that `DenoiserIO.output` turns into logits."
+        h = self.patch(self.io.encode(x, est)) + self.pos_embed  # (B, N, dim)
+        for blk in self.blocks: h = run_block(blk, h, c, use_checkpoint=self.use_checkpoint)
+        return self.head(self.final(h, c))  # (B, out_dim, H, W)
+
     def forward(self,
                 x:torch.Tensor, # states (B, C, H, W) or (B, D), integers in [0, S)
                 t:torch.Tensor, # times (B,) in [0, 1]
@@ -131,11 +142,9 @@ class DiT(nn.Module):
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
-        c = self.cond(t, y, len(x))  # (B, dim)
-        h = self.patch(self.io.encode(x)) + self.pos_embed  # (B, N, dim)
-        for blk in self.blocks: h = run_block(blk, h, c, use_checkpoint=self.use_checkpoint)
-        out = self.head(self.final(h, c))  # (B, out_dim, H, W)
-        return self.io.output(out, x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
+        c = self.cond(t, y, len(x))  # (B, dim): once, so both passes of self-conditioning see the same dropped labels
+        est = self.io.self_estimate(lambda e: self.trunk(x, c, e), x) if self.io.self_cond else None
+        return self.io.output(self.trunk(x, c, est), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
 
 # %% ../nbs/06_dit.ipynb #83addf0a
 DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states

@@ -15,12 +15,12 @@ import matplotlib.pyplot as plt
 from .core import check_states, check_shape, short_repr, describe
 
 # %% auto #0
-__all__ = ['BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states', 'log_sigmoid_diff',
-           'discretized_logistic_logits', 'discretized_logistic_log_prob', 'discretized_logistic_probs',
-           'discretized_mixture_logits', 'discretized_mixture_log_prob', 'discretized_mixture_probs', 'pair',
-           'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d', 'sincos_pos_embed_2d',
-           'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp', 'run_block', 'PixelHead',
-           'num_params', 'Backbone', 'register_backbone', 'attention_maps', 'show_attention']
+__all__ = ['SELF_COND_PROB', 'BACKBONES', 'check_choice', 'check_integer', 'check_time', 'check_labels', 'scale_states',
+           'log_sigmoid_diff', 'discretized_logistic_logits', 'discretized_logistic_log_prob',
+           'discretized_logistic_probs', 'discretized_mixture_logits', 'discretized_mixture_log_prob',
+           'discretized_mixture_probs', 'pair', 'DenoiserIO', 'patchify', 'unpatchify', 'PatchEmbed', 'sincos_1d',
+           'sincos_pos_embed_2d', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'Attention', 'Mlp',
+           'run_block', 'PixelHead', 'num_params', 'Backbone', 'register_backbone', 'attention_maps', 'show_attention']
 
 # %% ../nbs/05_layers.ipynb #95c39877
 def check_choice(value, # the value given
@@ -185,6 +185,7 @@ class DenoiserIO(nn.Module):
                  fix_logistic:bool=False, # logistic mean tanh(mu) instead of the residual tanh(x + mu)
                  logistic_mixtures:int=1, # K components of the logistic output: 3K numbers per dimension when K > 1
                  mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers the S-1 grey levels
+                 self_cond:bool=False, # the backbone also reads its own estimate of x_0: C more input channels
                 ):
         super().__init__()
         (self.H, self.W), self.C, self.S, self.num_classes = pair(img_size), in_channels, num_states, num_classes or 0
@@ -206,13 +207,15 @@ class DenoiserIO(nn.Module):
             raise ValueError(f"mask_state={short_repr(mask_state)} is invalid: expected False with "
                              f"model_output={model_output!r} (free logits learn the mask's own column), True or False "
                              f"with 'logistic_pars'")
-        self.K, self.mask_state = K, mask_state
+        if not isinstance(self_cond, bool):
+            raise ValueError(f"self_cond={short_repr(self_cond)} is invalid: expected True or False")
+        self.K, self.mask_state, self.self_cond = K, mask_state, self_cond
         self.levels = num_states - mask_state  # the grey levels a logistic output spreads its mass over
         # K > 1: the components start apart (fixed offsets of their pre-tanh means); with equal starts and a
         # zero-initialised last layer they would get equal gradients and stay one logistic forever
         self.register_buffer('mix_offset', torch.linspace(-2, 2, K) if K > 1 else torch.zeros(1), persistent=False)
         self.state_embed = nn.Embedding(num_states, state_embed_dim) if input_mode == 'embedding' else None
-        self.in_dim = in_channels * (state_embed_dim if input_mode == 'embedding' else 1)  # channels the patches carry
+        self.in_dim = in_channels * ((state_embed_dim if input_mode == 'embedding' else 1) + self_cond)  # patch channels
         per = num_states if model_output == 'logits' else 2 if K == 1 else 3 * K
         self.out_dim = in_channels * per  # numbers per pixel to produce
 
@@ -246,11 +249,15 @@ def validate(self:DenoiserIO,
 @patch
 def encode(self:DenoiserIO,
            x:torch.Tensor, # states (B, C, H, W), of an integer dtype
+           est:torch.Tensor|None=None, # self_cond: the estimate of x_0 (B, C, H, W) in [-1, 1]; None: zeros
           ) -> torch.Tensor:
-    "The float image (B, in_dim, H, W) the patch embedding reads."
-    if self.state_embed is None: return scale_states(x, self.S)  # (B, C, H, W)
-    e = self.state_embed(x.long())  # (B, C, H, W, e)
-    return e.permute(0, 1, 4, 2, 3).flatten(1, 2)  # (B, C e, H, W)
+    "The float image (B, in_dim, H, W) the patch embedding reads; with `self_cond`, the estimate's C channels last."
+    if est is not None and not self.self_cond:
+        raise ValueError(f"est={describe(est)} is invalid: expected None for a network built without self_cond")
+    if self.state_embed is None: h = scale_states(x, self.S)  # (B, C, H, W)
+    else: h = self.state_embed(x.long()).permute(0, 1, 4, 2, 3).flatten(1, 2)  # (B, C e, H, W)
+    if not self.self_cond: return h
+    return torch.cat([h, torch.zeros_like(x, dtype=h.dtype) if est is None else est.to(h.dtype)], 1)  # (B, in_dim, H, W)
 
 @patch
 def decode(self:DenoiserIO,
@@ -329,6 +336,31 @@ def output(self:DenoiserIO,
         raise ValueError(f"x0 with {'probs=True' if probs else f'dims={describe(dims)}'} is invalid: expected one of "
                          "them (x0 asks for log-probabilities at x0 alone)")
     return self.log_prob(out, x, x0.reshape(x.shape))  # (B, D)
+
+# %% ../nbs/05_layers.ipynb #10b0a09c
+SELF_COND_PROB = 0.5  # the share of training batches whose second pass reads the first pass's estimate (Chen et al.)
+
+@patch
+def estimate(self:DenoiserIO,
+             out:torch.Tensor, # the backbone's per-pixel output (B, out_dim, H, W)
+             x:torch.Tensor, # the input states (B, C, H, W)
+            ) -> torch.Tensor:
+    "The estimate of x_0 (B, C, H, W) in [-1, 1], without gradient: the mean scaled state, or a logistic's mean location."
+    with torch.no_grad():
+        if self.model_output == 'logits':
+            return self.decode(out, x, probs=True) @ scale_states(torch.arange(self.S, device=x.device), self.S)
+        if self.K == 1: return self.logistic_pars(out, x)[0]  # (B, C, H, W)
+        w, mean, _ = self.logistic_pars(out, x)  # each (B, C, H, W, K)
+        return (torch.softmax(w, -1) * mean).sum(-1)  # (B, C, H, W)
+
+@patch
+def self_estimate(self:DenoiserIO,
+                  run, # est -> the backbone's per-pixel output (B, out_dim, H, W), at fixed states, times and labels
+                  x:torch.Tensor, # the input states (B, C, H, W)
+                 ) -> torch.Tensor|None:
+    "What the pass that counts reads: None (zeros) on 1 - SELF_COND_PROB of training batches, else `run(None)`'s estimate."
+    if self.training and torch.rand(()).item() >= SELF_COND_PROB: return None  # the CPU generator: no device sync
+    with torch.no_grad(): return self.estimate(run(None), x)  # (B, C, H, W)
 
 # %% ../nbs/05_layers.ipynb #7a992c40
 def patchify(x:torch.Tensor, # images (B, c, H, W)
@@ -583,13 +615,13 @@ def attention_maps(model:nn.Module, # a denoiser
                    t:torch.Tensor, # times (B,)
                    y:torch.Tensor|None=None, # labels or None
                   ) -> torch.Tensor:
-    "Attention weights (B, heads, L, L) of `block` during `model(x, t, y)`, over all L tokens the block sees."
+    "Attention weights (B, heads, L, L) of `block` in `model(x, t, y)`'s last pass (self_cond: two), over all L tokens."
     maps = []
     record = lambda mod, args, out: maps.append(mod.forward(args[0], return_attn=True)[1])  # (B, heads, L, L)
     hook = block.attn.register_forward_hook(record)
     try: model(x, t, y)
     finally: hook.remove()
-    return maps[0]
+    return maps[-1]
 
 # %% ../nbs/05_layers.ipynb #b30b6e59
 def show_attention(img:torch.Tensor, # one image (H, W)

@@ -69,10 +69,11 @@ class UViT(nn.Module):
                  mlp_time_embed:bool=True, # time token through an MLP (else one Linear)
                  use_checkpoint:bool=False, # activation checkpointing of every block in training
                  mask_state:bool=False, # state S-1 is a mask (masked diffusion): a logistic covers S-1 grey levels
+                 self_cond:bool=False, # self-conditioning: also read its own estimate of x_0 (two passes per call)
                 ):
         super().__init__()
         self.io = DenoiserIO(img_size, in_channels, num_states, num_classes, input_mode, state_embed_dim,
-                             model_output, fix_logistic, logistic_mixtures, mask_state)
+                             model_output, fix_logistic, logistic_mixtures, mask_state, self_cond)
         self.use_checkpoint = use_checkpoint
         self.patch = PatchEmbed(img_size, patch_size, self.io.in_dim, hidden_dim)
         self.t_embed = TimestepEmbedder(hidden_dim, freq_dim=hidden_dim, time_scale_factor=time_scale_factor,
@@ -104,15 +105,38 @@ class UViT(nn.Module):
             if isinstance(m, (nn.Linear, nn.LayerNorm)) and m.bias is not None: nn.init.zeros_(m.bias)
             if isinstance(m, nn.LayerNorm): nn.init.ones_(m.weight)
 
+    def extra_tokens(self,
+                     t:torch.Tensor, # times (B,)
+                     y:torch.Tensor|None, # labels (B,) or None
+                    ) -> torch.Tensor:
+        "The time token and, for a conditional model, the label token: (B, E, dim)."
+        extra = [self.t_embed(t)] + ([] if self.y_embed is None else [self.y_embed(y, len(t), t.device)])  # E (B, dim)
+        return torch.stack(extra, 1)  # (B, E, dim)
+
     def tokens(self,
                x:torch.Tensor, # states (B, C, H, W)
-               t:torch.Tensor, # times (B,)
-               y:torch.Tensor|None=None, # labels (B,) or None
+               extra:torch.Tensor, # the time and label tokens (B, E, dim) of `extra_tokens`
+               est:torch.Tensor|None=None, # self_cond: the estimate of x_0 (B, C, H, W); None: zeros
               ) -> torch.Tensor:
         "The token sequence (B, E+N, dim): time token, label token (conditional models), patch tokens, plus positions."
-        patches = self.patch(self.io.encode(x))  # (B, N, dim)
-        extra = [self.t_embed(t)] + ([] if self.y_embed is None else [self.y_embed(y, len(x), x.device)])  # E (B, dim)
-        return torch.cat([torch.stack(extra, 1).to(patches.dtype), patches], 1) + self.pos_embed  # (B, E+N, dim)
+        patches = self.patch(self.io.encode(x, est))  # (B, N, dim)
+        return torch.cat([extra.to(patches.dtype), patches], 1) + self.pos_embed  # (B, E+N, dim)
+
+    def trunk(self,
+              x:torch.Tensor, # states (B, C, H, W)
+              extra:torch.Tensor, # the time and label tokens (B, E, dim)
+              est:torch.Tensor|None=None, # self_cond: the estimate of x_0 (B, C, H, W); None: zeros
+             ) -> torch.Tensor:
+        "One pass of the network: the per-pixel output (B, out_dim, H, W) that `DenoiserIO.output` turns into logits."
+        h, skips = self.tokens(x, extra, est), []  # (B, E+N, dim)
+        for blk in self.in_blocks:
+            h = run_block(blk, h, use_checkpoint=self.use_checkpoint)
+            skips.append(h)
+        h = run_block(self.mid_block, h, use_checkpoint=self.use_checkpoint)
+        for blk in self.out_blocks:
+            h = run_block(blk, h, skips.pop(), use_checkpoint=self.use_checkpoint)
+        h = self.decoder(self.norm(h))[:, self.num_extra_tokens:]  # (B, N, token_dim): patch tokens only
+        return self.head(h)  # (B, out_dim, H, W)
 
     def forward(self,
                 x:torch.Tensor, # states (B, C, H, W) or (B, D), integers in [0, S)
@@ -124,15 +148,9 @@ class UViT(nn.Module):
                ) -> torch.Tensor:
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
-        h, skips = self.tokens(x, t, y), []  # (B, E+N, dim)
-        for blk in self.in_blocks:
-            h = run_block(blk, h, use_checkpoint=self.use_checkpoint)
-            skips.append(h)
-        h = run_block(self.mid_block, h, use_checkpoint=self.use_checkpoint)
-        for blk in self.out_blocks:
-            h = run_block(blk, h, skips.pop(), use_checkpoint=self.use_checkpoint)
-        h = self.decoder(self.norm(h))[:, self.num_extra_tokens:]  # (B, N, token_dim): patch tokens only
-        return self.io.output(self.head(h), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
+        extra = self.extra_tokens(t, y)  # (B, E, dim): once, so both passes of self-conditioning see the same labels
+        est = self.io.self_estimate(lambda e: self.trunk(x, extra, e), x) if self.io.self_cond else None
+        return self.io.output(self.trunk(x, extra, est), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
 
 # %% ../nbs/07_uvit.ipynb #fa516657
 UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states
