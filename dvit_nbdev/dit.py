@@ -144,7 +144,7 @@ class DiT(nn.Module):
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
         c = self.cond(t, y, len(x))  # (B, dim): once, so both passes of self-conditioning see the same dropped labels
         est = self.io.self_estimate(lambda e: self.trunk(x, c, e), x) if self.io.self_cond else None
-        return self.io.output(self.trunk(x, c, est), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
+        return self.io.output(self.trunk(x, c, est), x, flat, x0, probs, dims)  # logits, (B, D) at x0, or at dims
 
 # %% ../nbs/06_dit.ipynb #83addf0a
 DIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states

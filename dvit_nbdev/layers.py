@@ -215,7 +215,7 @@ class DenoiserIO(nn.Module):
         # zero-initialised last layer they would get equal gradients and stay one logistic forever
         self.register_buffer('mix_offset', torch.linspace(-2, 2, K) if K > 1 else torch.zeros(1), persistent=False)
         self.state_embed = nn.Embedding(num_states, state_embed_dim) if input_mode == 'embedding' else None
-        self.in_dim = in_channels * ((state_embed_dim if input_mode == 'embedding' else 1) + self_cond)  # patch channels
+        self.in_dim = in_channels * ((state_embed_dim if input_mode == 'embedding' else 1) + self_cond)  # patches'
         per = num_states if model_output == 'logits' else 2 if K == 1 else 3 * K
         self.out_dim = in_channels * per  # numbers per pixel to produce
 
@@ -257,7 +257,7 @@ def encode(self:DenoiserIO,
     if self.state_embed is None: h = scale_states(x, self.S)  # (B, C, H, W)
     else: h = self.state_embed(x.long()).permute(0, 1, 4, 2, 3).flatten(1, 2)  # (B, C e, H, W)
     if not self.self_cond: return h
-    return torch.cat([h, torch.zeros_like(x, dtype=h.dtype) if est is None else est.to(h.dtype)], 1)  # (B, in_dim, H, W)
+    return torch.cat([h, torch.zeros_like(x, dtype=h.dtype) if est is None else est.to(h.dtype)], 1)  # (B, in_dim, ...)
 
 @patch
 def decode(self:DenoiserIO,
@@ -345,7 +345,7 @@ def estimate(self:DenoiserIO,
              out:torch.Tensor, # the backbone's per-pixel output (B, out_dim, H, W)
              x:torch.Tensor, # the input states (B, C, H, W)
             ) -> torch.Tensor:
-    "The estimate of x_0 (B, C, H, W) in [-1, 1], without gradient: the mean scaled state, or a logistic's mean location."
+    "The estimate of x_0 (B, C, H, W) in [-1, 1], no gradient: the mean scaled state, or a logistic's mean location."
     with torch.no_grad():
         if self.model_output == 'logits':
             return self.decode(out, x, probs=True) @ scale_states(torch.arange(self.S, device=x.device), self.S)
@@ -358,7 +358,7 @@ def self_estimate(self:DenoiserIO,
                   run, # est -> the backbone's per-pixel output (B, out_dim, H, W), at fixed states, times and labels
                   x:torch.Tensor, # the input states (B, C, H, W)
                  ) -> torch.Tensor|None:
-    "What the pass that counts reads: None (zeros) on 1 - SELF_COND_PROB of training batches, else `run(None)`'s estimate."
+    "What the counted pass reads: None (zeros) on 1 - SELF_COND_PROB of training batches, else run(None)'s estimate."
     if self.training and torch.rand(()).item() >= SELF_COND_PROB: return None  # the CPU generator: no device sync
     with torch.no_grad(): return self.estimate(run(None), x)  # (B, C, H, W)
 

@@ -150,7 +150,7 @@ class UViT(nn.Module):
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
         extra = self.extra_tokens(t, y)  # (B, E, dim): once, so both passes of self-conditioning see the same labels
         est = self.io.self_estimate(lambda e: self.trunk(x, extra, e), x) if self.io.self_cond else None
-        return self.io.output(self.trunk(x, extra, est), x, flat, x0, probs, dims)  # (B, C, H, W, S); (B, D) at x0; (B, k, S) at dims
+        return self.io.output(self.trunk(x, extra, est), x, flat, x0, probs, dims)  # logits; (B, D) at x0
 
 # %% ../nbs/07_uvit.ipynb #fa516657
 UVIT_SIZES = dict(  # architecture only: the data fix img_size, in_channels and num_states
