@@ -143,7 +143,7 @@ class DiT(nn.Module):
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
         c = self.cond(t, y, len(x))  # (B, dim): once, so both passes of self-conditioning see the same dropped labels
-        est = self.io.self_estimate(lambda e: self.trunk(x, c, e), x) if self.io.self_cond else None
+        est = self.io.self_estimate(lambda e: self.trunk(x, c, e), x)  # None without self_cond
         return self.io.output(self.trunk(x, c, est), x, flat, x0, probs, dims)  # logits, (B, D) at x0, or at dims
 
 # %% ../nbs/06_dit.ipynb #83addf0a

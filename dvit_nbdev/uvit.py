@@ -149,7 +149,7 @@ class UViT(nn.Module):
         "Logits (B, C, H, W, S), or (B, D, S) for flat x; with x0, its log-probabilities (B, D). Checks shapes only."
         x, flat = self.io.check(x, t, y)  # (B, C, H, W)
         extra = self.extra_tokens(t, y)  # (B, E, dim): once, so both passes of self-conditioning see the same labels
-        est = self.io.self_estimate(lambda e: self.trunk(x, extra, e), x) if self.io.self_cond else None
+        est = self.io.self_estimate(lambda e: self.trunk(x, extra, e), x)  # None without self_cond
         return self.io.output(self.trunk(x, extra, est), x, flat, x0, probs, dims)  # logits; (B, D) at x0
 
 # %% ../nbs/07_uvit.ipynb #fa516657
