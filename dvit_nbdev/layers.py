@@ -358,7 +358,7 @@ def self_estimate(self:DenoiserIO,
                   run, # est -> the backbone's per-pixel output (B, out_dim, H, W), at fixed states, times and labels
                   x:torch.Tensor, # the input states (B, C, H, W)
                  ) -> torch.Tensor|None:
-    "What the counted pass reads: None without self_cond or on 1 - SELF_COND_PROB of training batches, else run(None)'s."
+    "What the counted pass reads: None without self_cond or on 1 - SELF_COND_PROB of training batches, else run(None)'s"
     if not self.self_cond: return None  # one pass
     if self.training and torch.rand(()).item() >= SELF_COND_PROB: return None  # the CPU generator: no device sync
     with torch.no_grad(): return self.estimate(run(None), x)  # (B, C, H, W)
